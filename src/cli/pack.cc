@@ -1,0 +1,76 @@
+// tessera pack --synthetic ARCH [dims] --type T --seed S -o OUT.gguf
+#include <cstdio>
+#include <memory>
+
+#include "base/progress.h"
+#include "cli/command.h"
+#include "gguf/describe.h"
+#include "models/synthetic.h"
+
+namespace tessera::cli {
+namespace {
+
+struct PackOptions {
+  SyntheticSpec spec;
+  std::string type_name = "f32";
+  std::string output;
+};
+
+int run_pack(PackOptions& options) {
+  Result<DType> type = dtype_from_name(options.type_name);
+  if (!type.ok())
+    return report_error("pack", invalid_argument("--type: " + type.status().message()));
+  options.spec.type = *type;
+  int fallbacks = 0;
+  Result<gguf::Writer> writer = build_synthetic_model(options.spec, &fallbacks);
+  if (!writer.ok()) return report_error("pack", writer.status());
+  ProgressBar bar("pack " + options.output);
+  Status status = writer->write(options.output, [&](size_t done, size_t total, uint64_t, uint64_t) {
+    bar.update(done, total);
+  });
+  bar.finish();
+  if (!status.ok()) return report_error("pack", status);
+  if (fallbacks > 0) {
+    std::fprintf(stderr,
+                 "tessera pack: note: %d matrices use another type because their rows are not a "
+                 "multiple of the %s block size\n",
+                 fallbacks, dtype_name(options.spec.type));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Action register_pack(CLI::App& root) {
+  auto options = std::make_shared<PackOptions>();
+  SyntheticSpec& spec = options->spec;
+  CLI::App* cmd = root.add_subcommand(
+      "pack", "Write a synthetic model (real layout, deterministic random weights) as GGUF");
+  cmd->add_option("--synthetic", spec.arch, "Architecture: llama, qwen2 or bert")
+      ->required()
+      ->check(CLI::IsMember({"llama", "qwen2", "bert"}));
+  cmd->add_option("-o,--output", options->output, "Output GGUF path")->required();
+  cmd->add_option("--layers", spec.layers, "Transformer blocks")->capture_default_str();
+  cmd->add_option("--dim", spec.dim, "Embedding width")->capture_default_str();
+  cmd->add_option("--ffn", spec.ffn,
+                  "Feed-forward width (default: 8/3·dim for decoders, 4·dim for bert)");
+  cmd->add_option("--heads", spec.heads, "Attention heads")->capture_default_str();
+  cmd->add_option("--kv-heads", spec.kv_heads,
+                  "KV heads for grouped-query attention (default: --heads)");
+  cmd->add_option("--context", spec.context, "Context length")->capture_default_str();
+  cmd->add_option(
+         "--vocab-from", spec.vocab_from,
+         "Copy the tokenizer from this GGUF (default for llama/qwen2: a 259-token byte vocabulary)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--type", options->type_name,
+                  "Weight matrix type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k")
+      ->capture_default_str();
+  cmd->add_option("--seed", spec.seed, "Random seed; the same seed gives a byte-identical file")
+      ->capture_default_str();
+  cmd->add_flag("--tied-output", spec.tied_output, "Decoders: no output.weight, reuse token_embd");
+  cmd->add_flag("--rerank", spec.rerank,
+                "bert: add the reranker head (cls, cls.output), pooling rank");
+  return [options] { return run_pack(*options); };
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,296 @@
+#include "models/synthetic.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "gguf/file.h"
+#include "models/synthetic_random.h"
+#include "models/weight_policy.h"
+
+namespace tessera {
+namespace {
+
+using gguf::Value;
+using gguf::ValueType;
+
+// How a tensor's values are drawn: uniform with this standard deviation around `center`.
+struct Init {
+  float center;
+  float stddev;
+};
+
+// The tensor layout of one architecture, in the order llama.cpp's converters write it.
+struct TensorPlan {
+  std::string name;
+  std::vector<int64_t> dims;
+  Init init;
+};
+
+constexpr float kNormJitter = 0.1f;  // norm weights are 1 ± a little, so layers are distinguishable
+constexpr float kBiasStd = 0.02f;
+constexpr float kEmbeddingStd = 1.0f;
+
+Init matrix_init(int64_t in_features) {
+  return {0.0f, 1.0f / std::sqrt(static_cast<float>(in_features))};
+}
+Init norm_init() { return {1.0f, kNormJitter / std::sqrt(3.0f)}; }
+Init bias_init() { return {0.0f, kBiasStd}; }
+
+int64_t default_ffn(const SyntheticSpec& spec) {
+  if (spec.ffn > 0) return spec.ffn;
+  if (spec.arch == "bert") return 4 * spec.dim;
+  constexpr int64_t kRound = 32;
+  const int64_t raw = (8 * spec.dim + 2) / 3;
+  return (raw + kRound - 1) / kRound * kRound;
+}
+
+int64_t kv_heads_of(const SyntheticSpec& spec) {
+  return spec.kv_heads > 0 ? spec.kv_heads : spec.heads;
+}
+
+std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
+  const int64_t dim = spec.dim, ffn = default_ffn(spec);
+  const int64_t kv_dim = kv_heads_of(spec) * (dim / spec.heads);
+  const bool qkv_bias = spec.arch == "qwen2";
+  std::vector<TensorPlan> plan;
+  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}});
+  for (int64_t l = 0; l < spec.layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    plan.push_back({p + "attn_norm.weight", {dim}, norm_init()});
+    plan.push_back({p + "attn_q.weight", {dim, dim}, matrix_init(dim)});
+    plan.push_back({p + "attn_k.weight", {dim, kv_dim}, matrix_init(dim)});
+    plan.push_back({p + "attn_v.weight", {dim, kv_dim}, matrix_init(dim)});
+    if (qkv_bias) {
+      plan.push_back({p + "attn_q.bias", {dim}, bias_init()});
+      plan.push_back({p + "attn_k.bias", {kv_dim}, bias_init()});
+      plan.push_back({p + "attn_v.bias", {kv_dim}, bias_init()});
+    }
+    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim)});
+    plan.push_back({p + "ffn_norm.weight", {dim}, norm_init()});
+    plan.push_back({p + "ffn_gate.weight", {dim, ffn}, matrix_init(dim)});
+    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim)});
+    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn)});
+  }
+  plan.push_back({"output_norm.weight", {dim}, norm_init()});
+  if (!spec.tied_output) plan.push_back({"output.weight", {dim, vocab}, matrix_init(dim)});
+  return plan;
+}
+
+constexpr int64_t kBertTokenTypes = 2;
+
+std::vector<TensorPlan> bert_plan(const SyntheticSpec& spec, int64_t vocab) {
+  const int64_t dim = spec.dim, ffn = default_ffn(spec);
+  constexpr float kTableStd = 0.1f;
+  std::vector<TensorPlan> plan;
+  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}});
+  plan.push_back({"token_types.weight", {dim, kBertTokenTypes}, {0.0f, kTableStd}});
+  plan.push_back({"position_embd.weight", {dim, spec.context}, {0.0f, kTableStd}});
+  plan.push_back({"token_embd_norm.weight", {dim}, norm_init()});
+  plan.push_back({"token_embd_norm.bias", {dim}, bias_init()});
+  for (int64_t l = 0; l < spec.layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    for (const char* proj : {"attn_q", "attn_k", "attn_v"}) {
+      plan.push_back({p + proj + ".weight", {dim, dim}, matrix_init(dim)});
+      plan.push_back({p + proj + ".bias", {dim}, bias_init()});
+    }
+    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim)});
+    plan.push_back({p + "attn_output.bias", {dim}, bias_init()});
+    plan.push_back({p + "attn_output_norm.weight", {dim}, norm_init()});
+    plan.push_back({p + "attn_output_norm.bias", {dim}, bias_init()});
+    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim)});
+    plan.push_back({p + "ffn_up.bias", {ffn}, bias_init()});
+    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn)});
+    plan.push_back({p + "ffn_down.bias", {dim}, bias_init()});
+    plan.push_back({p + "layer_output_norm.weight", {dim}, norm_init()});
+    plan.push_back({p + "layer_output_norm.bias", {dim}, bias_init()});
+  }
+  if (spec.rerank) {
+    plan.push_back({"cls.weight", {dim, dim}, matrix_init(dim)});
+    plan.push_back({"cls.bias", {dim}, bias_init()});
+    plan.push_back({"cls.output.weight", {dim, 1}, matrix_init(dim)});
+    plan.push_back({"cls.output.bias", {1}, bias_init()});
+  }
+  return plan;
+}
+
+// A minimal SentencePiece vocabulary: <unk>, <s>, </s> and the 256 byte-fallback pieces, enough for
+// any text to tokenize (byte by byte) when no real vocabulary is given.
+int64_t set_byte_vocabulary(gguf::Writer& writer) {
+  constexpr int32_t kUnknown = 2, kControl = 3, kByte = 6;
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+  std::vector<Value> scores(3, Value::f32(0.0f));
+  std::vector<Value> types = {Value::i32(kUnknown), Value::i32(kControl), Value::i32(kControl)};
+  static const char* kHex = "0123456789ABCDEF";
+  for (int b = 0; b < 256; ++b) {
+    tokens.push_back(std::string("<0x") + kHex[b >> 4] + kHex[b & 15] + ">");
+    scores.push_back(Value::f32(0.0f));
+    types.push_back(Value::i32(kByte));
+  }
+  const auto vocab_size = static_cast<int64_t>(tokens.size());
+  writer.set("tokenizer.ggml.model", Value::string("llama"));
+  writer.set("tokenizer.ggml.tokens", Value::string_array(tokens));
+  writer.set("tokenizer.ggml.scores", Value::array(ValueType::kF32, std::move(scores)));
+  writer.set("tokenizer.ggml.token_type", Value::array(ValueType::kI32, std::move(types)));
+  writer.set("tokenizer.ggml.bos_token_id", Value::u32(1));
+  writer.set("tokenizer.ggml.eos_token_id", Value::u32(2));
+  writer.set("tokenizer.ggml.unknown_token_id", Value::u32(0));
+  writer.set("tokenizer.ggml.add_bos_token", Value::boolean(true));
+  writer.set("tokenizer.ggml.add_eos_token", Value::boolean(false));
+  return vocab_size;
+}
+
+// Copies every tokenizer.* key from a vocabulary GGUF; returns the vocabulary size.
+Result<int64_t> copy_vocabulary(const SyntheticSpec& spec, gguf::Writer& writer) {
+  TESSERA_ASSIGN_OR_RETURN(gguf::File vocab, gguf::File::open(spec.vocab_from));
+  TESSERA_ASSIGN_OR_RETURN(std::string model, vocab.get_string("tokenizer.ggml.model"));
+  const bool is_bert = spec.arch == "bert";
+  if (is_bert != (model == "bert")) {
+    return invalid_argument("--vocab-from " + spec.vocab_from + ": tokenizer model '" + model +
+                            "' does not suit arch '" + spec.arch + "' (bert needs a 'bert' " +
+                            "WordPiece vocabulary; llama/qwen2 need 'llama' or 'gpt2')");
+  }
+  const gguf::Value* tokens = vocab.find("tokenizer.ggml.tokens");
+  if (tokens == nullptr || !tokens->is_array() || tokens->as_array().elements.empty()) {
+    return invalid_argument("--vocab-from " + spec.vocab_from + ": no tokenizer.ggml.tokens array");
+  }
+  for (const auto& kv : vocab.metadata()) {
+    if (kv.key.rfind("tokenizer.", 0) == 0) writer.set(kv.key, kv.value);
+  }
+  return static_cast<int64_t>(tokens->as_array().elements.size());
+}
+
+void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer& writer) {
+  const std::string& a = spec.arch;
+  writer.set(a + ".context_length", Value::u32(static_cast<uint32_t>(spec.context)));
+  writer.set(a + ".embedding_length", Value::u32(static_cast<uint32_t>(spec.dim)));
+  writer.set(a + ".block_count", Value::u32(static_cast<uint32_t>(spec.layers)));
+  writer.set(a + ".feed_forward_length", Value::u32(static_cast<uint32_t>(default_ffn(spec))));
+  writer.set(a + ".attention.head_count", Value::u32(static_cast<uint32_t>(spec.heads)));
+  if (a == "bert") {
+    constexpr float kBertLayerNormEps = 1e-12f;
+    constexpr uint32_t kPoolingMean = 1, kPoolingRank = 4;
+    writer.set("bert.attention.layer_norm_epsilon", Value::f32(kBertLayerNormEps));
+    writer.set("bert.attention.causal", Value::boolean(false));
+    writer.set("bert.pooling_type", Value::u32(spec.rerank ? kPoolingRank : kPoolingMean));
+    writer.set("tokenizer.ggml.token_type_count", Value::u32(kBertTokenTypes));
+    return;
+  }
+  // Llama 2 uses eps 1e-5 and base 1e4; Qwen2 uses 1e-6 and 1e6 (values from their HF configs).
+  const bool qwen = a == "qwen2";
+  writer.set(a + ".attention.head_count_kv", Value::u32(static_cast<uint32_t>(kv_heads_of(spec))));
+  writer.set(a + ".attention.layer_norm_rms_epsilon", Value::f32(qwen ? 1e-6f : 1e-5f));
+  writer.set(a + ".rope.freq_base", Value::f32(qwen ? 1e6f : 1e4f));
+  writer.set(a + ".rope.dimension_count", Value::u32(static_cast<uint32_t>(spec.dim / spec.heads)));
+  writer.set(a + ".vocab_size", Value::u32(static_cast<uint32_t>(vocab)));
+}
+
+std::vector<float> draw_values(uint64_t seed, const TensorPlan& t) {
+  int64_t n = 1;
+  for (int64_t d : t.dims) n *= d;
+  std::vector<float> values(static_cast<size_t>(n));
+  SplitMix64 rng(seed ^ fnv1a64(t.name));
+  const float half_width = t.init.stddev * std::sqrt(3.0f);  // uniform[-a, a] has std a/√3
+  for (float& v : values) v = t.init.center + half_width * rng.uniform_pm1();
+  return values;
+}
+
+}  // namespace
+
+Status validate(const SyntheticSpec& spec) {
+  if (spec.arch != "llama" && spec.arch != "qwen2" && spec.arch != "bert") {
+    return invalid_argument("--synthetic: unknown architecture '" + spec.arch +
+                            "' (expected llama, qwen2 or bert)");
+  }
+  auto positive = [](int64_t v, const char* flag) -> Status {
+    if (v <= 0)
+      return invalid_argument(std::string(flag) + " must be positive, got " + std::to_string(v));
+    return {};
+  };
+  TESSERA_RETURN_IF_ERROR(positive(spec.layers, "--layers"));
+  TESSERA_RETURN_IF_ERROR(positive(spec.dim, "--dim"));
+  TESSERA_RETURN_IF_ERROR(positive(spec.heads, "--heads"));
+  TESSERA_RETURN_IF_ERROR(positive(spec.context, "--context"));
+  if (spec.ffn < 0)
+    return invalid_argument("--ffn must be positive, got " + std::to_string(spec.ffn));
+  if (spec.kv_heads < 0) {
+    return invalid_argument("--kv-heads must be positive, got " + std::to_string(spec.kv_heads));
+  }
+  if (spec.dim % spec.heads != 0) {
+    return invalid_argument("--dim " + std::to_string(spec.dim) + " is not divisible by --heads " +
+                            std::to_string(spec.heads));
+  }
+  if ((spec.dim / spec.heads) % 2 != 0) {
+    return invalid_argument("head size --dim/--heads = " + std::to_string(spec.dim / spec.heads) +
+                            " must be even (RoPE rotates pairs)");
+  }
+  const int64_t kv = kv_heads_of(spec);
+  if (spec.heads % kv != 0) {
+    return invalid_argument("--heads " + std::to_string(spec.heads) +
+                            " is not a multiple of --kv-heads " + std::to_string(kv));
+  }
+  if (spec.arch == "bert" && spec.kv_heads > 0 && spec.kv_heads != spec.heads) {
+    return invalid_argument("--kv-heads: bert has no grouped-query attention");
+  }
+  if (spec.arch != "bert" && spec.rerank)
+    return invalid_argument("--rerank needs --synthetic bert");
+  if (spec.arch == "bert" && spec.vocab_from.empty()) {
+    return invalid_argument(
+        "bert needs --vocab-from a WordPiece vocabulary GGUF "
+        "(e.g. ggml-vocab-bert-bge.gguf)");
+  }
+  constexpr int64_t kMaxDimension = int64_t{1} << 20;
+  for (int64_t v : {spec.layers, spec.dim, spec.ffn, spec.heads, spec.context}) {
+    if (v > kMaxDimension) {
+      return invalid_argument("a dimension of " + std::to_string(v) + " exceeds the limit " +
+                              std::to_string(kMaxDimension));
+    }
+  }
+  return {};
+}
+
+Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallbacks) {
+  TESSERA_RETURN_IF_ERROR(validate(spec));
+  gguf::Writer writer;
+  writer.set("general.architecture", Value::string(spec.arch));
+  writer.set("general.type", Value::string("model"));
+  writer.set("general.name", Value::string("tessera-synthetic-" + spec.arch));
+  writer.set("general.file_type", Value::u32(llama_file_type(spec.type)));
+  if (dtype_traits(spec.type)->quantized) {
+    constexpr uint32_t kGgmlQuantizationVersion = 2;
+    writer.set("general.quantization_version", Value::u32(kGgmlQuantizationVersion));
+  }
+  writer.set("tessera.synthetic.seed", Value::u64(spec.seed));
+
+  int64_t vocab = 0;
+  if (spec.vocab_from.empty()) {
+    vocab = set_byte_vocabulary(writer);
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(vocab, copy_vocabulary(spec, writer));
+  }
+  set_hyperparameters(spec, vocab, writer);
+
+  const std::vector<TensorPlan> plan =
+      spec.arch == "bert" ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);
+  int fallback_count = 0;
+  for (const TensorPlan& t : plan) {
+    DType type = DType::kF32;
+    if (is_weight_matrix(t.name, t.dims)) {
+      type = storage_type_for_row(spec.type, t.dims[0]);
+      if (type != spec.type) ++fallback_count;
+    }
+    const uint64_t seed = spec.seed;
+    auto producer = [seed, t, type]() -> Result<std::vector<uint8_t>> {
+      const std::vector<float> values = draw_values(seed, t);
+      const auto n = static_cast<int64_t>(values.size());
+      std::vector<uint8_t> bytes(static_cast<size_t>(dtype_bytes(type, n)));
+      dtype_traits(type)->from_float(values.data(), bytes.data(), n);
+      return bytes;
+    };
+    TESSERA_RETURN_IF_ERROR(writer.add_tensor(t.name, t.dims, type, producer));
+  }
+  if (fallbacks) *fallbacks = fallback_count;
+  return writer;
+}
+
+}  // namespace tessera

@@ -1,0 +1,172 @@
+#include "models/synthetic.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+
+#include "gguf/file.h"
+#include "testing/temp_dir.h"
+
+namespace tessera {
+namespace {
+
+using testing::TempDir;
+using testing::vocab_path;
+
+std::vector<int64_t> dims_of(const gguf::File& f, const std::string& name) {
+  const gguf::TensorInfo* t = f.find_tensor(name);
+  return t ? t->dims : std::vector<int64_t>{};
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+gguf::File pack_and_open(const SyntheticSpec& spec, const std::string& path) {
+  Result<gguf::Writer> writer = build_synthetic_model(spec);
+  EXPECT_TRUE(writer.ok()) << writer.status().to_string();
+  EXPECT_TRUE(writer->write(path).ok());
+  Result<gguf::File> file = gguf::File::open(path);
+  EXPECT_TRUE(file.ok()) << file.status().to_string();
+  return std::move(file).value();
+}
+
+TEST(SyntheticModelTest, LlamaLayoutAndHyperparameters) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "llama";
+  spec.layers = 2;
+  spec.dim = 64;
+  spec.ffn = 128;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.context = 256;
+  spec.vocab_from = vocab_path("ggml-vocab-llama-spm.gguf");
+  spec.type = DType::kQ8_0;
+  gguf::File f = pack_and_open(spec, dir.file("m.gguf"));
+  const int64_t vocab = 32000;
+  EXPECT_EQ(dims_of(f, "token_embd.weight"), (std::vector<int64_t>{64, vocab}));
+  EXPECT_EQ(dims_of(f, "blk.1.attn_q.weight"), (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(dims_of(f, "blk.1.attn_k.weight"), (std::vector<int64_t>{64, 32}));  // 2 kv heads × 16
+  EXPECT_EQ(dims_of(f, "blk.0.ffn_down.weight"), (std::vector<int64_t>{128, 64}));
+  EXPECT_EQ(dims_of(f, "output.weight"), (std::vector<int64_t>{64, vocab}));
+  EXPECT_EQ(f.find_tensor("blk.0.attn_q.bias"), nullptr);
+  EXPECT_EQ(f.find_tensor("blk.0.attn_q.weight")->type, DType::kQ8_0);
+  EXPECT_EQ(f.find_tensor("blk.0.attn_norm.weight")->type, DType::kF32);
+  EXPECT_EQ(*f.get_u64("llama.attention.head_count_kv"), 2u);
+  EXPECT_EQ(*f.get_u64("llama.rope.dimension_count"), 16u);
+  EXPECT_EQ(*f.get_u64("general.file_type"), 7u);
+  EXPECT_EQ(*f.get_string("tokenizer.ggml.model"), "llama");
+  EXPECT_EQ(f.tensors().size(), 1u + 2u * 9u + 2u);
+}
+
+TEST(SyntheticModelTest, Qwen2HasQkvBiasAndTiedOutputOption) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "qwen2";
+  spec.dim = 64;
+  spec.heads = 4;
+  spec.kv_heads = 1;
+  spec.tied_output = true;
+  spec.vocab_from = vocab_path("ggml-vocab-gpt-2.gguf");
+  gguf::File f = pack_and_open(spec, dir.file("q.gguf"));
+  EXPECT_EQ(dims_of(f, "blk.0.attn_k.bias"), (std::vector<int64_t>{16}));
+  EXPECT_EQ(dims_of(f, "blk.0.attn_q.bias"), (std::vector<int64_t>{64}));
+  EXPECT_EQ(f.find_tensor("output.weight"), nullptr);
+  EXPECT_NEAR(*f.get_f64("qwen2.rope.freq_base"), 1e6, 1);
+}
+
+TEST(SyntheticModelTest, BertEncoderAndRerankHead) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "bert";
+  spec.dim = 32;
+  spec.heads = 4;
+  spec.context = 128;
+  spec.rerank = true;
+  spec.vocab_from = vocab_path("ggml-vocab-bert-bge.gguf");
+  gguf::File f = pack_and_open(spec, dir.file("b.gguf"));
+  EXPECT_EQ(dims_of(f, "position_embd.weight"), (std::vector<int64_t>{32, 128}));
+  EXPECT_EQ(dims_of(f, "token_types.weight"), (std::vector<int64_t>{32, 2}));
+  EXPECT_EQ(dims_of(f, "blk.1.ffn_up.weight"), (std::vector<int64_t>{32, 128}));
+  EXPECT_EQ(dims_of(f, "blk.1.layer_output_norm.bias"), (std::vector<int64_t>{32}));
+  EXPECT_EQ(dims_of(f, "cls.output.weight"), (std::vector<int64_t>{32, 1}));
+  EXPECT_EQ(*f.get_u64("bert.pooling_type"), 4u);
+  EXPECT_FALSE(*f.get_bool("bert.attention.causal"));
+}
+
+TEST(SyntheticModelTest, SameSeedSameBytesOtherSeedOtherWeights) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.type = DType::kQ4_0;
+  spec.seed = 11;
+  pack_and_open(spec, dir.file("a.gguf"));
+  pack_and_open(spec, dir.file("b.gguf"));
+  spec.seed = 12;
+  pack_and_open(spec, dir.file("c.gguf"));
+  EXPECT_EQ(slurp(dir.file("a.gguf")), slurp(dir.file("b.gguf")));
+  EXPECT_NE(slurp(dir.file("a.gguf")), slurp(dir.file("c.gguf")));
+}
+
+TEST(SyntheticModelTest, WeightsHaveTheIntendedScale) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.dim = 128;
+  spec.heads = 4;
+  gguf::File f = pack_and_open(spec, dir.file("m.gguf"));
+  const std::vector<float> q = gguf::dequantize(*f.find_tensor("blk.0.attn_q.weight"));
+  double sum_sq = 0;
+  for (float v : q) sum_sq += double(v) * v;
+  const double stddev = std::sqrt(sum_sq / double(q.size()));
+  EXPECT_NEAR(stddev, 1.0 / std::sqrt(128.0), 0.01);  // 1/sqrt(fan_in)
+  for (float v : gguf::dequantize(*f.find_tensor("output_norm.weight"))) {
+    EXPECT_GT(v, 0.85f);
+    EXPECT_LT(v, 1.15f);
+  }
+}
+
+TEST(SyntheticModelTest, Q4KFallsBackWhenRowsAreNotBlockMultiples) {
+  SyntheticSpec spec;
+  spec.dim = 64;  // rows of 64 cannot hold 256-element Q4_K blocks
+  spec.type = DType::kQ4_K;
+  int fallbacks = 0;
+  Result<gguf::Writer> writer = build_synthetic_model(spec, &fallbacks);
+  ASSERT_TRUE(writer.ok());
+  EXPECT_GT(fallbacks, 0);
+  spec.dim = 256;
+  spec.ffn = 512;
+  ASSERT_TRUE(build_synthetic_model(spec, &fallbacks).ok());
+  EXPECT_EQ(fallbacks, 0);
+}
+
+TEST(SyntheticModelTest, InvalidSpecsNameTheFlag) {
+  auto error_of = [](SyntheticSpec spec) { return validate(spec).message(); };
+  SyntheticSpec s;
+  s.arch = "gpt5";
+  EXPECT_NE(error_of(s).find("unknown architecture 'gpt5'"), std::string::npos);
+  s = {};
+  s.dim = 60;
+  s.heads = 8;
+  EXPECT_NE(error_of(s).find("--dim 60 is not divisible by --heads 8"), std::string::npos);
+  s = {};
+  s.kv_heads = 3;
+  EXPECT_NE(error_of(s).find("--kv-heads 3"), std::string::npos);
+  s = {};
+  s.layers = 0;
+  EXPECT_NE(error_of(s).find("--layers must be positive"), std::string::npos);
+  s = {};
+  s.arch = "bert";
+  EXPECT_NE(error_of(s).find("--vocab-from"), std::string::npos);
+  s = {};
+  s.arch = "bert";
+  s.vocab_from = vocab_path("ggml-vocab-llama-spm.gguf");
+  Result<gguf::Writer> mismatched = build_synthetic_model(s);
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.status().message().find("does not suit arch 'bert'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tessera
