@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <unordered_set>
 
 #include "gguf/limits.h"
 
@@ -50,6 +51,11 @@ class Parser {
     return data_loss(name_ + ": offset " + std::to_string(offset) + ": " + what);
   }
   uint64_t remaining() const { return bytes_.size() - pos_; }
+  // The `length` bytes just read, as a view into the input (stable for the whole parse, unlike the
+  // strings moved into File).
+  std::string_view just_read(uint64_t length) const {
+    return {reinterpret_cast<const char*>(bytes_.data() + pos_ - length), length};
+  }
 
   template <typename T>
   Status read_scalar(T& out, const char* what) {
@@ -75,6 +81,8 @@ class Parser {
   const std::string& name_;
   uint64_t pos_ = 0;
   std::vector<uint64_t> tensor_info_offsets_;
+  uint64_t alignment_kv_offset_ = 0;  // where the general.alignment key-value starts, for errors
+  uint64_t array_elements_ = 0;       // decoded so far, against kMaxArrayElementsPerFile
 };
 
 Status Parser::read_string(std::string& out, const char* what, uint64_t max_length) {
@@ -158,11 +166,12 @@ Status Parser::read_array(Value& out, int depth) {
                                   std::to_string(min_bytes) + " bytes each, only " +
                                   std::to_string(remaining()) + " bytes left in the file");
   }
-  if (count > kMaxArrayElements) {
-    return error_at(count_at, "array of " + std::to_string(count) +
-                                  " elements exceeds the limit of " +
-                                  std::to_string(kMaxArrayElements));
+  if (count > kMaxArrayElementsPerFile - array_elements_) {
+    return error_at(count_at,
+                    "array of " + std::to_string(count) + " elements exceeds the limit of " +
+                        std::to_string(kMaxArrayElementsPerFile) + " array elements per file");
   }
+  array_elements_ += count;
   Array array;
   array.element_type = element_type;
   array.elements.resize(count);
@@ -175,11 +184,15 @@ Status Parser::read_array(Value& out, int depth) {
 
 Status Parser::read_metadata(File& file, uint64_t kv_count) {
   file.metadata_.reserve(kv_count);  // bounded by the caller against the file size
+  // Hashing, not File::find, so a file with millions of distinct keys is not quadratic to parse.
+  std::unordered_set<std::string_view> seen_keys;
+  seen_keys.reserve(kv_count);
   for (uint64_t i = 0; i < kv_count; ++i) {
     const uint64_t at = pos_;
     KeyValue kv;
     TESSERA_RETURN_IF_ERROR(read_string(kv.key, "metadata key", kMaxKeyBytes));
     if (kv.key.empty()) return error_at(at, "metadata key " + std::to_string(i) + " is empty");
+    const std::string_view key_bytes = just_read(kv.key.size());
     const uint64_t type_at = pos_;
     uint32_t raw_type = 0;
     TESSERA_RETURN_IF_ERROR(read_scalar(raw_type, "metadata value type"));
@@ -193,8 +206,10 @@ Status Parser::read_metadata(File& file, uint64_t kv_count) {
       return Status(status.code(), status.message() + " (in the value of key '" + kv.key +
                                        "' starting at offset " + std::to_string(value_at) + ")");
     }
-    if (file.find(kv.key) != nullptr)
+    if (!seen_keys.insert(key_bytes).second) {
       return error_at(at, "duplicate metadata key '" + kv.key + "'");
+    }
+    if (kv.key == "general.alignment") alignment_kv_offset_ = at;
     file.metadata_.push_back(std::move(kv));
   }
   return {};
@@ -203,11 +218,16 @@ Status Parser::read_metadata(File& file, uint64_t kv_count) {
 Status Parser::read_tensor_infos(File& file, uint64_t tensor_count) {
   file.tensors_.reserve(tensor_count);  // bounded by the caller against the file size
   tensor_info_offsets_.reserve(tensor_count);
+  std::unordered_set<std::string_view> seen_names;  // as for keys: no quadratic find_tensor scan
+  seen_names.reserve(tensor_count);
   for (uint64_t i = 0; i < tensor_count; ++i) {
     const uint64_t at = pos_;
     tensor_info_offsets_.push_back(at);
     TensorInfo info;
     TESSERA_RETURN_IF_ERROR(read_string(info.name, "tensor name", kMaxTensorNameBytes));
+    if (info.name.empty())
+      return error_at(at, "tensor " + std::to_string(i) + " has an empty name");
+    const std::string_view name_bytes = just_read(info.name.size());
     const std::string label = "tensor '" + info.name + "'";
     const uint64_t dims_at = pos_;
     uint32_t n_dims = 0;
@@ -248,7 +268,7 @@ Status Parser::read_tensor_infos(File& file, uint64_t tensor_count) {
     }
     info.size_bytes = static_cast<uint64_t>(blocks * traits->block_bytes);
     TESSERA_RETURN_IF_ERROR(read_scalar(info.offset, "tensor data offset"));
-    if (file.find_tensor(info.name) != nullptr) {
+    if (!seen_names.insert(name_bytes).second) {
       return error_at(at, "duplicate tensor name '" + info.name + "'");
     }
     file.tensors_.push_back(std::move(info));
@@ -260,13 +280,14 @@ Status Parser::apply_alignment(File& file) {
   const Value* alignment = file.find("general.alignment");
   if (alignment == nullptr) return {};
   if (alignment->type != ValueType::kU32) {
-    return data_loss(name_ + ": general.alignment has type " + value_type_name(alignment->type) +
-                     ", expected u32");
+    return error_at(alignment_kv_offset_, std::string("general.alignment has type ") +
+                                              value_type_name(alignment->type) + ", expected u32");
   }
   const uint64_t value = alignment->as_u64();
   if (value == 0 || (value & (value - 1)) != 0 || value > kMaxAlignment) {
-    return data_loss(name_ + ": general.alignment = " + std::to_string(value) +
-                     " is not a power of two up to " + std::to_string(kMaxAlignment));
+    return error_at(alignment_kv_offset_, "general.alignment = " + std::to_string(value) +
+                                              " is not a power of two up to " +
+                                              std::to_string(kMaxAlignment));
   }
   file.alignment_ = static_cast<uint32_t>(value);
   return {};

@@ -12,7 +12,10 @@ namespace tessera::gguf {
 inline constexpr uint64_t kMaxKeyBytes = 65535;
 inline constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;  // 1 GiB
 inline constexpr uint64_t kMaxTensorNameBytes = 63;  // ggml's GGML_MAX_NAME minus the NUL
-inline constexpr uint64_t kMaxArrayElements = uint64_t{1} << 24;
+// Decoded metadata costs ~48 bytes per array element whatever its width, so the budget is per file
+// (all arrays together), keeping a hostile file's metadata under ~200 MiB of memory. The largest
+// real vocabularies (256k tokens, with scores, types and merges) use about 1M.
+inline constexpr uint64_t kMaxArrayElementsPerFile = uint64_t{1} << 22;
 inline constexpr int kMaxArrayNesting = 8;
 inline constexpr uint64_t kMaxAlignment = uint64_t{1} << 16;
 

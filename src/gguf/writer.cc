@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "gguf/limits.h"
@@ -137,15 +138,85 @@ Status Writer::add_tensor(const std::string& name, std::vector<int64_t> dims, DT
                           Producer producer) {
   TESSERA_RETURN_IF_ERROR(check_tensor(name, dims, type));
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims) {
+    if (d > std::numeric_limits<int64_t>::max() / n) {
+      return invalid_argument("tensor '" + name + "': element count overflows");
+    }
+    n *= d;
+  }
   const uint64_t size = static_cast<uint64_t>(dtype_bytes(type, n));
-  const uint64_t offset = data_bytes_;
-  data_bytes_ = align_up(offset + size, alignment_);
-  tensors_.push_back({name, std::move(dims), type, size, offset, std::move(producer)});
+  tensors_.push_back({name, std::move(dims), type, size, std::move(producer)});
   return {};
 }
 
-std::vector<uint8_t> Writer::header_bytes() const {
+Result<uint32_t> Writer::alignment() const {
+  uint64_t alignment = alignment_;
+  for (const auto& kv : metadata_) {
+    if (kv.key != "general.alignment") continue;
+    if (kv.value.type != ValueType::kU32) {
+      return invalid_argument("general.alignment must be u32, not " +
+                              std::string(value_type_name(kv.value.type)));
+    }
+    alignment = kv.value.as_u64();
+  }
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > kMaxAlignment) {
+    return invalid_argument("alignment " + std::to_string(alignment) +
+                            " is not a power of two up to " + std::to_string(kMaxAlignment));
+  }
+  return static_cast<uint32_t>(alignment);
+}
+
+namespace {
+
+// The reader's rules, checked before anything is written: a file the writer produces must read
+// back.
+Status check_value(const std::string& key, const Value& value, int depth) {
+  if (value.type == ValueType::kString && value.as_string().size() > kMaxStringBytes) {
+    return invalid_argument("metadata '" + key + "': string longer than " +
+                            std::to_string(kMaxStringBytes) + " bytes");
+  }
+  if (value.type != ValueType::kArray) return {};
+  if (depth >= kMaxArrayNesting) {
+    return invalid_argument("metadata '" + key + "': arrays nested deeper than " +
+                            std::to_string(kMaxArrayNesting));
+  }
+  const Array& array = value.as_array();
+  for (const Value& element : array.elements) {
+    if (element.type != array.element_type) {
+      return invalid_argument("metadata '" + key + "': array of " +
+                              value_type_name(array.element_type) + " holds a " +
+                              value_type_name(element.type));
+    }
+    TESSERA_RETURN_IF_ERROR(check_value(key, element, depth + 1));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status Writer::check_metadata() const {
+  for (const auto& kv : metadata_) {
+    if (kv.key.empty() || kv.key.size() > kMaxKeyBytes) {
+      return invalid_argument("metadata key '" + kv.key + "' must be 1.." +
+                              std::to_string(kMaxKeyBytes) + " bytes");
+    }
+    TESSERA_RETURN_IF_ERROR(check_value(kv.key, kv.value, 0));
+  }
+  return alignment().status();
+}
+
+std::vector<uint64_t> Writer::offsets(uint32_t alignment) const {
+  std::vector<uint64_t> out;
+  uint64_t next = 0;
+  for (const auto& t : tensors_) {
+    out.push_back(next);
+    next = align_up(next + t.size_bytes, alignment);
+  }
+  return out;
+}
+
+std::vector<uint8_t> Writer::header_bytes(uint32_t alignment) const {
+  const std::vector<uint64_t> tensor_offsets = offsets(alignment);
   std::vector<uint8_t> out;
   put<uint32_t>(out, kMagic);
   put<uint32_t>(out, 3);
@@ -156,18 +227,27 @@ std::vector<uint8_t> Writer::header_bytes() const {
     put<uint32_t>(out, static_cast<uint32_t>(kv.value.type));
     put_value(out, kv.value);
   }
-  for (const auto& t : tensors_) {
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const PendingTensor& t = tensors_[i];
     put_string(out, t.name);
     put<uint32_t>(out, static_cast<uint32_t>(t.dims.size()));
     for (int64_t d : t.dims) put<uint64_t>(out, static_cast<uint64_t>(d));
     put<uint32_t>(out, static_cast<uint32_t>(t.type));
-    put<uint64_t>(out, t.offset);
+    put<uint64_t>(out, tensor_offsets[i]);
   }
-  out.resize(align_up(out.size(), alignment_), 0);
+  out.resize(align_up(out.size(), alignment), 0);
   return out;
 }
 
+Result<std::vector<uint8_t>> Writer::header_bytes() const {
+  TESSERA_RETURN_IF_ERROR(check_metadata());
+  TESSERA_ASSIGN_OR_RETURN(uint32_t alignment, this->alignment());
+  return header_bytes(alignment);
+}
+
 Status Writer::write(const std::string& path, const Progress& progress) const {
+  TESSERA_RETURN_IF_ERROR(check_metadata());
+  TESSERA_ASSIGN_OR_RETURN(const uint32_t alignment, this->alignment());
   const std::string tmp_path = path + ".tmp";
   std::unique_ptr<FILE, FileCloser> file(std::fopen(tmp_path.c_str(), "wb"));
   if (!file) return io_error(tmp_path + ": cannot create: " + std::strerror(errno));
@@ -183,10 +263,14 @@ Status Writer::write(const std::string& path, const Progress& progress) const {
     return {};
   };
 
-  const std::vector<uint8_t> header = header_bytes();
+  const std::vector<uint8_t> header = header_bytes(alignment);
+  const std::vector<uint64_t> tensor_offsets = offsets(alignment);
+  const uint64_t data_bytes =
+      tensors_.empty() ? 0
+                       : align_up(tensor_offsets.back() + tensors_.back().size_bytes, alignment);
   if (Status s = write_bytes(header.data(), header.size()); !s.ok()) return fail(s);
   uint64_t written = 0;
-  const std::vector<uint8_t> padding(alignment_, 0);
+  const std::vector<uint8_t> padding(alignment, 0);
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const PendingTensor& t = tensors_[i];
     Result<std::vector<uint8_t>> bytes = t.producer();
@@ -197,12 +281,12 @@ Status Writer::write(const std::string& path, const Progress& progress) const {
                                  std::to_string(t.size_bytes)));
     }
     if (Status s = write_bytes(bytes->data(), bytes->size()); !s.ok()) return fail(s);
-    written = t.offset + t.size_bytes;
+    written = tensor_offsets[i] + t.size_bytes;
     // Every tensor, the last included, is padded to the alignment, as llama.cpp's writers do.
-    const uint64_t pad = align_up(written, alignment_) - written;
+    const uint64_t pad = align_up(written, alignment) - written;
     if (Status s = write_bytes(padding.data(), pad); !s.ok()) return fail(s);
     written += pad;
-    if (progress) progress(i + 1, tensors_.size(), written, data_bytes_);
+    if (progress) progress(i + 1, tensors_.size(), written, data_bytes);
   }
   if (std::fflush(file.get()) != 0) return fail(io_error(tmp_path + ": flush failed"));
   file.reset();

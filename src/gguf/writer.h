@@ -40,7 +40,10 @@ class Writer {
   Status write(const std::string& path, const Progress& progress = nullptr) const;
 
   // The header (everything before the data section, padding included), for tests and tools.
-  std::vector<uint8_t> header_bytes() const;
+  Result<std::vector<uint8_t>> header_bytes() const;
+  // The effective alignment: general.alignment when set (it must be a u32 power of two), else the
+  // constructor's.
+  Result<uint32_t> alignment() const;
 
  private:
   struct PendingTensor {
@@ -48,16 +51,18 @@ class Writer {
     std::vector<int64_t> dims;
     DType type;
     uint64_t size_bytes;
-    uint64_t offset;
     Producer producer;
   };
 
   Status check_tensor(const std::string& name, const std::vector<int64_t>& dims, DType type) const;
+  // Keys, array element types and nesting, alignment: what the reader would reject.
+  Status check_metadata() const;
+  std::vector<uint64_t> offsets(uint32_t alignment) const;  // of each tensor in the data section
+  std::vector<uint8_t> header_bytes(uint32_t alignment) const;
 
   uint32_t alignment_;
   std::vector<KeyValue> metadata_;
   std::vector<PendingTensor> tensors_;
-  uint64_t data_bytes_ = 0;  // aligned end of the last tensor
 };
 
 }  // namespace tessera::gguf
