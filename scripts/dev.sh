@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Debian 12 packages the build and the tests need.
 PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-          libpcre2-dev python3 python3-numpy python3-jinja2)
+          libpcre2-dev libutf8proc-dev libyaml-cpp-dev python3 python3-numpy python3-jinja2)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {

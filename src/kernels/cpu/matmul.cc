@@ -1,0 +1,189 @@
+#include "kernels/cpu/matmul.h"
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/ops.h"
+#include "kernels/cpu/quantize_activations.h"
+
+namespace tessera::kernels {
+namespace {
+
+// A tile's weights stay in L2 while the token groups sweep over them: 64 KiB leaves room for
+// the activations in the smallest current x86 L2s (512 KiB per core on AMD Zen 2-4; Intel cores
+// since Skylake-SP have 1-2 MiB).
+constexpr int64_t kTileWeightBytes = 64 * 1024;
+constexpr int64_t kMinTileRows = 4;
+// Quantizing activations is O(n_tokens · in) against the product's O(n_tokens · in · out); it is
+// worth the pool's hand-off only for batches.
+constexpr int64_t kParallelQuantizeTokens = 4;
+
+}  // namespace
+
+const KernelTable* kernel_table(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::kReference:
+      return nullptr;
+    case KernelIsa::kScalar:
+      return &kScalarKernels;
+#if defined(__x86_64__)
+    case KernelIsa::kAvx2:
+      return &kAvx2Kernels;
+    case KernelIsa::kAvxVnni:
+      return &kAvxVnniKernels;
+    case KernelIsa::kAvx512:
+      return &kAvx512Kernels;
+    case KernelIsa::kAvx512Vnni:
+      return &kAvx512VnniKernels;
+#else
+    default:
+      return &kScalarKernels;
+#endif
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The kernel for one weight type and the activation layout it expects.
+struct TypeKernel {
+  TileFn tile = nullptr;
+  ActFormat act = ActFormat::kF32;
+};
+
+TypeKernel kernel_for(const KernelTable& table, DType type) {
+  switch (type) {
+    case DType::kF32:
+      return {table.f32, ActFormat::kF32};
+    case DType::kF16:
+      return {table.f16, ActFormat::kF32};
+    case DType::kBF16:
+      return {table.bf16, ActFormat::kF32};
+    case DType::kQ8_0:
+      return {table.q8_0, ActFormat::kAct32};
+    case DType::kQ4_0:
+      return {table.q4_0, ActFormat::kAct32};
+    case DType::kQ4_K:
+      return {table.q4_k, ActFormat::kAct256};
+    case DType::kQ6_K:
+      return {table.q6_k, ActFormat::kAct256};
+  }
+  return {};
+}
+
+// Activations in the layout a kernel wants: the caller's floats, or int16 blocks quantized into a
+// per-thread buffer (kept between calls, so decode steps do not allocate).
+struct Activations {
+  const void* data;
+  int64_t row_bytes;
+};
+
+Activations prepare_activations(const KernelTable& table, ActFormat format, const float* x,
+                                int64_t n_tokens, int64_t in, ThreadPool& pool) {
+  if (format == ActFormat::kF32) return {x, in * static_cast<int64_t>(sizeof(float))};
+  thread_local std::vector<uint8_t> buffer;
+  const bool small = format == ActFormat::kAct32;
+  const int64_t row_bytes =
+      small ? in / kActBlock32Elements * static_cast<int64_t>(sizeof(ActBlock32))
+            : in / kActBlock256Elements * static_cast<int64_t>(sizeof(ActBlock256));
+  if (buffer.size() < static_cast<size_t>(row_bytes * n_tokens)) {
+    buffer.resize(static_cast<size_t>(row_bytes * n_tokens));
+  }
+  uint8_t* base = buffer.data();
+  const auto quantize_rows = [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      void* out = base + t * row_bytes;
+      if (small) {
+        table.quantize_act32(x + t * in, static_cast<ActBlock32*>(out), in);
+      } else {
+        table.quantize_act256(x + t * in, static_cast<ActBlock256*>(out), in);
+      }
+    }
+  };
+  if (n_tokens >= kParallelQuantizeTokens) {
+    pool.parallel_for(n_tokens, quantize_rows);
+  } else {
+    quantize_rows(0, n_tokens);
+  }
+  return {base, row_bytes};
+}
+
+bool blocks_fit(ActFormat format, int64_t in) {
+  switch (format) {
+    case ActFormat::kF32:
+      return true;
+    case ActFormat::kAct32:
+      return in % kActBlock32Elements == 0;
+    case ActFormat::kAct256:
+      return in % kActBlock256Elements == 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  matmul_with(selected_isa(), w, x, n_tokens, y, pool);
+}
+
+void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool) {
+  if (n_tokens <= 0 || w.out <= 0) return;
+  const KernelTable* table = kernel_table(isa);
+  const TypeKernel kernel = table != nullptr ? kernel_for(*table, w.type) : TypeKernel{};
+  if (kernel.tile == nullptr || !blocks_fit(kernel.act, w.in)) {
+    matmul_reference(w, x, n_tokens, y, pool);
+    return;
+  }
+  const Activations act = prepare_activations(*table, kernel.act, x, n_tokens, w.in, pool);
+  const int64_t row_bytes = w.row_bytes();
+  const int64_t tile_rows =
+      std::max(kMinTileRows, kTileWeightBytes / std::max<int64_t>(row_bytes, 1));
+  const int64_t n_tiles = (w.out + tile_rows - 1) / tile_rows;
+  // Tiles are handed out one at a time rather than split up front: on a shared machine one
+  // thread can lose its core for a while, and a static half would then wait for it.
+  std::atomic<int64_t> next_tile{0};
+  pool.parallel_for(pool.size(), [&](int64_t, int64_t) {
+    for (int64_t i = next_tile.fetch_add(1); i < n_tiles; i = next_tile.fetch_add(1)) {
+      const int64_t r = i * tile_rows;
+      const MatmulTile tile = {
+          .w = w.row(r),
+          .w_row_bytes = row_bytes,
+          .x = act.data,
+          .x_row_bytes = act.row_bytes,
+          .n_in = w.in,
+          .y = y + r,
+          .y_stride = w.out,
+      };
+      kernel.tile(tile, std::min(tile_rows, w.out - r), n_tokens);
+    }
+  });
+}
+
+void matmul_reference(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                      ThreadPool& pool) {
+  const DTypeTraits* traits = dtype_traits(w.type);
+  pool.parallel_for(w.out, [&](int64_t begin, int64_t end) {
+    std::vector<float> row(static_cast<size_t>(w.in));
+    for (int64_t o = begin; o < end; ++o) {
+      const float* decoded;
+      if (w.type == DType::kF32) {
+        decoded = reinterpret_cast<const float*>(w.row(o));
+      } else {
+        traits->to_float(w.row(o), row.data(), w.in);
+        decoded = row.data();
+      }
+      for (int64_t t = 0; t < n_tokens; ++t)
+        y[t * w.out + o] = dot_f32(decoded, x + t * w.in, w.in);
+    }
+  });
+}
+
+void get_rows(const WeightMatrix& w, const int32_t* ids, int64_t n, float* y) {
+  const DTypeTraits* traits = dtype_traits(w.type);
+  for (int64_t t = 0; t < n; ++t) traits->to_float(w.row(ids[t]), y + t * w.in, w.in);
+}
+
+}  // namespace tessera::kernels

@@ -1,0 +1,202 @@
+// AVX2 + FMA + F16C kernels (compiled with those flags only; see kernels.cmake). The quantized
+// types come from dot_x86_256.h with vpmaddwd + vpaddd; this file adds float weights and the
+// activation quantizers, which the other x86 variants reuse.
+//
+// No standard-library templates here or in the headers below: an instantiation compiled with
+// these flags could be the one the linker keeps for callers on a CPU without AVX2.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/cpu/dot_x86_256.h"
+#include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/kernels_x86.h"
+#include "kernels/cpu/quantize_activations.h"
+#include "kernels/cpu/tile_loops.h"
+#include "kernels/cpu/weight_blocks.h"
+
+namespace tessera::kernels {
+namespace {
+
+struct MaddAvx2 {
+  static __m256i madd(__m256i acc, __m256i a, __m256i b) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+  }
+};
+
+// Float weights with float activations: eight products per FMA, converted on the fly.
+struct LoadF32 {
+  static constexpr int kBytes = 4;
+  static __m256 load8(const uint8_t* p) {
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
+  }
+  static float load1(const uint8_t* p) {
+    float v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+  }
+};
+struct LoadF16 {
+  static constexpr int kBytes = 2;
+  static __m256 load8(const uint8_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static float load1(const uint8_t* p) { return _cvtsh_ss(load_u16(p)); }
+};
+struct LoadBF16 {
+  static constexpr int kBytes = 2;
+  static __m256 load8(const uint8_t* p) {  // bf16 is the top half of an f32
+    const __m256i wide =
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  static float load1(const uint8_t* p) {
+    const uint32_t bits = static_cast<uint32_t>(load_u16(p)) << 16;
+    float v;
+    __builtin_memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+};
+
+template <class Load>
+struct FloatKernel {
+  template <int R, int T>
+  static void run(const MatmulTile& tile, int64_t row, int64_t token) {
+    constexpr int kLanes = 8;
+    const uint8_t* w[R];
+    const float* x[T];
+    for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
+    for (int t = 0; t < T; ++t) x[t] = act_row<float>(tile, token + t);
+    __m256 acc[R][T];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) acc[r][t] = _mm256_setzero_ps();
+    }
+    const int64_t n = tile.n_in;
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      __m256 wv[R];
+      for (int r = 0; r < R; ++r) wv[r] = Load::load8(w[r] + i * Load::kBytes);
+      for (int t = 0; t < T; ++t) {
+        const __m256 xv = _mm256_loadu_ps(x[t] + i);
+        for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) {
+        float tail = 0.0f;
+        for (int64_t k = i; k < n; ++k) tail += Load::load1(w[r] + k * Load::kBytes) * x[t][k];
+        store_y(tile, row + r, token + t, hsum(acc[r][t]) + tail);
+      }
+    }
+  }
+};
+
+// Float weights: 4 rows for decode (four FMA chains hide its latency), 2 rows × 4 tokens per
+// batch step (8 accumulators).
+constexpr int kFloatDecodeRows = 4;
+constexpr int kFloatBatchRows = 2;
+
+// Activation quantizers: the scalar ones' arithmetic (quantize_activations.cc) lane by lane, so the
+// bytes are identical — max of |x| (order-free), d = amax/32767 and 1/d in scalar float, x·(1/d)
+// clamped with min/max (same NaN handling as the scalar ternaries), rounded to nearest even.
+inline float max_abs(const float* x, int n) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 amax = _mm256_setzero_ps();
+  for (int i = 0; i < n; i += 8) {
+    amax = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)), amax);
+  }
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+inline __m256i quantize8(const float* x, __m256 inv_d) {
+  __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x), inv_d);
+  v = _mm256_min_ps(v, _mm256_set1_ps(kActMaxCode));
+  v = _mm256_max_ps(v, _mm256_set1_ps(-kActMaxCode));
+  return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+// Quantizes 32 values to int16 at out[0..31]; returns eight int32 lanes summing to Σ q.
+inline __m256i quantize32(const float* x, __m256 inv_d, int16_t* out) {
+  const __m256i i0 = quantize8(x, inv_d), i1 = quantize8(x + 8, inv_d);
+  const __m256i i2 = quantize8(x + 16, inv_d), i3 = quantize8(x + 24, inv_d);
+  // packs works within 128-bit halves (i0a i1a | i0b i1b); permuting 64-bit quarters restores
+  // element order. Values are within ±32767, so the saturation never acts.
+  constexpr int kQuarterOrder = 0xd8;  // quarters 0, 2, 1, 3
+  const __m256i q01 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i0, i1), kQuarterOrder);
+  const __m256i q23 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i2, i3), kQuarterOrder);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), q01);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), q23);
+  return _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+}
+
+inline int32_t hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+struct Scale {
+  float d;
+  float inv_d;
+};
+inline Scale scale_for(float amax) {
+  const float d = amax / kActMaxCode;
+  return {d, d != 0.0f ? 1.0f / d : 0.0f};
+}
+
+}  // namespace
+
+namespace avx2 {
+
+void quantize_act32(const float* x, ActBlock32* out, int64_t n) {
+  for (int64_t b = 0; b < n / kActBlock32Elements; ++b) {
+    const float* xb = x + b * kActBlock32Elements;
+    const Scale scale = scale_for(max_abs(xb, kActBlock32Elements));
+    quantize32(xb, _mm256_set1_ps(scale.inv_d), out[b].qs);
+    out[b].d = scale.d;
+  }
+}
+
+void quantize_act256(const float* x, ActBlock256* out, int64_t n) {
+  for (int64_t b = 0; b < n / kActBlock256Elements; ++b) {
+    const float* xb = x + b * kActBlock256Elements;
+    const Scale scale = scale_for(max_abs(xb, kActBlock256Elements));
+    const __m256 inv_d = _mm256_set1_ps(scale.inv_d);
+    for (int run = 0; run < kActRuns; ++run) {
+      const int at = run * kActRunElements;
+      out[b].sums[run] = hsum_epi32(quantize32(xb + at, inv_d, out[b].qs + at));
+    }
+    out[b].d = scale.d;
+  }
+}
+
+void tile_f32(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  run_tiles<FloatKernel<LoadF32>, kFloatDecodeRows, kFloatBatchRows>(tile, n_rows, n_tokens);
+}
+void tile_f16(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  run_tiles<FloatKernel<LoadF16>, kFloatDecodeRows, kFloatBatchRows>(tile, n_rows, n_tokens);
+}
+void tile_bf16(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  run_tiles<FloatKernel<LoadBF16>, kFloatDecodeRows, kFloatBatchRows>(tile, n_rows, n_tokens);
+}
+
+}  // namespace avx2
+
+const KernelTable kAvx2Kernels = {
+    .name = "avx2",
+    .f32 = avx2::tile_f32,
+    .f16 = avx2::tile_f16,
+    .bf16 = avx2::tile_bf16,
+    .q8_0 = tile_q8_0_256<MaddAvx2>,
+    .q4_0 = tile_q4_0_256<MaddAvx2>,
+    .q4_k = tile_q4_k_256<MaddAvx2>,
+    .q6_k = tile_q6_k_256<MaddAvx2>,
+    .quantize_act32 = avx2::quantize_act32,
+    .quantize_act256 = avx2::quantize_act256,
+};
+
+}  // namespace tessera::kernels

@@ -1,0 +1,31 @@
+// AVX-512 VNNI kernels: 512-bit vpdpwssd fuses dot_x86_512.h's vpmaddwd + vpaddd. Float weights
+// and quantizers are AVX2's. No standard-library templates here (see matmul_avx2.cc).
+#include <immintrin.h>
+
+#include "kernels/cpu/dot_x86_512.h"
+#include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/kernels_x86.h"
+
+namespace tessera::kernels {
+namespace {
+
+struct MaddAvx512Vnni {
+  static __m512i madd(__m512i acc, __m512i a, __m512i b) { return _mm512_dpwssd_epi32(acc, a, b); }
+};
+
+}  // namespace
+
+const KernelTable kAvx512VnniKernels = {
+    .name = "avx512vnni",
+    .f32 = avx2::tile_f32,
+    .f16 = avx2::tile_f16,
+    .bf16 = avx2::tile_bf16,
+    .q8_0 = tile_q8_0_512<MaddAvx512Vnni>,
+    .q4_0 = tile_q4_0_512<MaddAvx512Vnni>,
+    .q4_k = tile_q4_k_512<MaddAvx512Vnni>,
+    .q6_k = tile_q6_k_512<MaddAvx512Vnni>,
+    .quantize_act32 = avx2::quantize_act32,
+    .quantize_act256 = avx2::quantize_act256,
+};
+
+}  // namespace tessera::kernels

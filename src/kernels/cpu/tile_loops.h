@@ -1,0 +1,69 @@
+// The loop nest shared by every kernel variant: it walks a MatmulTile in register blocks of
+// R rows × T tokens and calls the variant's micro-kernel for each.
+//
+//   decode (1 token):  R = kDecodeRows rows at a time, so several independent accumulator chains
+//                      hide the FMA latency while the weights stream from memory once;
+//   batch (≥ 2):       groups of T = kBatchTokens tokens, kBatchRows rows at a time: each weight
+//                      block is decoded once and used for every token of the group, and the rows
+//                      of the tile (a few tens of KiB, see matmul.cc) stay in L1/L2 while the
+//                      groups sweep over them.
+//
+// Included by the ISA-specific files: everything here is in an anonymous namespace so that each
+// file compiles its own copy for its own instruction set (see weight_blocks.h).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cpu/kernel_table.h"
+
+namespace tessera::kernels {
+namespace {  // NOLINT(build/namespaces): per-ISA copies on purpose
+
+inline constexpr int kBatchTokens = 4;
+
+// K::template run<R, T>(tile, row, token) computes rows [row, row+R) × tokens [token, token+T).
+template <class K, int R, int T>
+void rows_loop(const MatmulTile& tile, int64_t n_rows, int64_t token) {
+  int64_t r = 0;
+  for (; r + R <= n_rows; r += R) K::template run<R, T>(tile, r, token);
+  for (; r < n_rows; ++r) K::template run<1, T>(tile, r, token);
+}
+
+template <class K, int kDecodeRows, int kBatchRows>
+void run_tiles(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  if (n_tokens == 1) {
+    rows_loop<K, kDecodeRows, 1>(tile, n_rows, 0);
+    return;
+  }
+  for (int64_t t = 0; t < n_tokens; t += kBatchTokens) {
+    switch (n_tokens - t) {
+      case 1:
+        rows_loop<K, kDecodeRows, 1>(tile, n_rows, t);
+        break;
+      case 2:
+        rows_loop<K, kBatchRows, 2>(tile, n_rows, t);
+        break;
+      case 3:
+        rows_loop<K, kBatchRows, 3>(tile, n_rows, t);
+        break;
+      default:
+        rows_loop<K, kBatchRows, kBatchTokens>(tile, n_rows, t);
+        break;
+    }
+  }
+}
+
+// Where row r's weights and token t's activations start.
+inline const uint8_t* weight_row(const MatmulTile& tile, int64_t r) {
+  return tile.w + r * tile.w_row_bytes;
+}
+template <class Act>
+const Act* act_row(const MatmulTile& tile, int64_t t) {
+  return reinterpret_cast<const Act*>(static_cast<const uint8_t*>(tile.x) + t * tile.x_row_bytes);
+}
+inline void store_y(const MatmulTile& tile, int64_t r, int64_t t, float value) {
+  tile.y[t * tile.y_stride + r] = value;
+}
+
+}  // namespace
+}  // namespace tessera::kernels
