@@ -1,0 +1,104 @@
+// llama.cpp's tokenizer test vectors (test-tokenizer-0): the .inp file holds texts each followed by
+// a line "__ggml_vocab_test__"; the .out file holds, one line per text, the ids llama.cpp produces
+// with add_special = false and parse_special = false.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "gguf/file.h"
+#include "testing/temp_dir.h"
+#include "tokenize/tokenizer.h"
+
+namespace tessera {
+namespace {
+
+struct VocabCase {
+  std::string text;
+  std::vector<int32_t> ids;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Texts are separated by "\n__ggml_vocab_test__\n"; the file ends with one, so the piece after the
+// last separator is empty and is not a text. (A text may itself be empty or consist of newlines.)
+std::vector<VocabCase> read_cases(const std::string& vocab_file) {
+  const std::string inp = slurp(vocab_file + ".inp");
+  const std::string out = slurp(vocab_file + ".out");
+  const std::string separator = "\n__ggml_vocab_test__\n";
+  std::vector<VocabCase> cases;
+  size_t pos = 0;
+  while (pos < inp.size()) {
+    const size_t end = inp.find(separator, pos);
+    if (end == std::string::npos) {
+      ADD_FAILURE() << "trailing text without separator in " << vocab_file << ".inp";
+      break;
+    }
+    cases.push_back({inp.substr(pos, end - pos), {}});
+    pos = end + separator.size();
+  }
+  std::istringstream lines(out);
+  std::string line;
+  size_t i = 0;
+  while (std::getline(lines, line)) {
+    if (i >= cases.size()) {
+      ADD_FAILURE() << "more id lines than texts in " << vocab_file << ".out";
+      break;
+    }
+    std::istringstream ids(line);
+    int32_t id = 0;
+    while (ids >> id) cases[i].ids.push_back(id);
+    ++i;
+  }
+  EXPECT_EQ(i, cases.size()) << "id lines vs texts in " << vocab_file;
+  return cases;
+}
+
+std::string show(const std::vector<int32_t>& ids) {
+  std::string s;
+  for (int32_t id : ids) s += " " + std::to_string(id);
+  return s;
+}
+
+// Runs every vector; returns the number whose ids match exactly.
+size_t check_vectors(const std::string& name) {
+  const std::string path = testing::vocab_path(name);
+  Result<gguf::File> file = gguf::File::open(path);
+  EXPECT_TRUE(file.ok()) << file.status().to_string();
+  if (!file.ok()) return 0;
+  Result<std::unique_ptr<Tokenizer>> tokenizer = make_tokenizer(*file);
+  EXPECT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
+  if (!tokenizer.ok()) return 0;
+  const Tokenizer& tok = **tokenizer;
+
+  const std::vector<VocabCase> cases = read_cases(path);
+  EXPECT_EQ(cases.size(), 46u);
+  size_t matched = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const VocabCase& c = cases[i];
+    const std::vector<int32_t> ids = tok.encode(c.text, /*add_special=*/false,
+                                                /*parse_special=*/false);
+    EXPECT_EQ(ids, c.ids) << name << " case " << i << " text \"" << c.text
+                          << "\"\n got:     " << show(ids) << "\n expected:" << show(c.ids);
+    if (ids == c.ids) ++matched;
+    // SentencePiece decoding drops the space its prefix added, so both round-trip exactly.
+    EXPECT_EQ(tok.decode(ids), c.text) << name << " case " << i;
+  }
+  std::printf("[ vectors  ] %s: %zu/%zu ids match\n", name.c_str(), matched, cases.size());
+  return matched;
+}
+
+TEST(SpmVocabVectors, LlamaSpmMatchesLlamaCpp) {
+  EXPECT_EQ(check_vectors("ggml-vocab-llama-spm.gguf"), 46u);
+}
+
+TEST(BpeVocabVectors, Gpt2MatchesLlamaCpp) {
+  EXPECT_EQ(check_vectors("ggml-vocab-gpt-2.gguf"), 46u);
+}
+
+}  // namespace
+}  // namespace tessera
