@@ -1,0 +1,41 @@
+// Keys and values of past positions, per sequence, in F32: [layer][position][kv_dim] for K and for
+// V. Contiguous per sequence for now; the serving layer's paged cache replaces the storage, not the
+// interface.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace tessera {
+
+class KvCache {
+ public:
+  KvCache(int64_t n_layers, int64_t context, int64_t kv_dim)
+      : n_layers_(n_layers), context_(context), kv_dim_(kv_dim) {}
+
+  int64_t context() const { return context_; }
+  int64_t kv_dim() const { return kv_dim_; }
+
+  float* k(int32_t seq, int64_t layer, int64_t pos) { return slot(seq, layer, pos, 0); }
+  float* v(int32_t seq, int64_t layer, int64_t pos) { return slot(seq, layer, pos, 1); }
+  // Forgets a sequence and frees its memory.
+  void drop(int32_t seq) { seqs_.erase(seq); }
+  int64_t bytes() const {
+    return static_cast<int64_t>(seqs_.size()) * 2 * n_layers_ * context_ * kv_dim_ *
+           static_cast<int64_t>(sizeof(float));
+  }
+
+ private:
+  float* slot(int32_t seq, int64_t layer, int64_t pos, int which) {
+    std::vector<float>& data = seqs_[seq];
+    const int64_t per_tensor = n_layers_ * context_ * kv_dim_;
+    if (data.empty()) data.resize(static_cast<size_t>(2 * per_tensor));
+    return data.data() + which * per_tensor + (layer * context_ + pos) * kv_dim_;
+  }
+
+  int64_t n_layers_, context_, kv_dim_;
+  std::unordered_map<int32_t, std::vector<float>> seqs_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,36 @@
+// Hyperparameters of llama-family decoders (llama 2/3, Mistral, TinyLlama, SmolLM as `llama`; Qwen2
+// as `qwen2`) read from GGUF metadata, with errors that name the file and key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "gguf/file.h"
+#include "kernels/cpu/ops.h"
+
+namespace tessera {
+
+// Architectures the decoder engine runs, for error messages.
+inline constexpr const char* kSupportedDecoderArchs = "llama, qwen2";
+
+struct LlamaConfig {
+  std::string arch;
+  int64_t n_layers = 0;
+  int64_t dim = 0;
+  int64_t ffn = 0;
+  int64_t n_heads = 0;
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t context = 0;
+  int64_t vocab = 0;
+  float rms_eps = 1e-5f;
+  kernels::RopeParams rope{};
+  bool qkv_bias = false;
+
+  int64_t kv_dim() const { return n_kv_heads * head_dim; }
+};
+
+Result<LlamaConfig> load_llama_config(const gguf::File& file);
+
+}  // namespace tessera
