@@ -18,6 +18,8 @@ using Action = std::function<int()>;
 Action register_inspect(CLI::App& root);
 Action register_pack(CLI::App& root);
 Action register_quantize(CLI::App& root);
+Action register_run(CLI::App& root);
+Action register_perf(CLI::App& root);
 
 // Prints "tessera <command>: <status>" to stderr and returns the exit code for it: usage errors
 // (InvalidArgument) give 2, everything else 1.

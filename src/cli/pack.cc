@@ -1,6 +1,8 @@
 // tessera pack --synthetic ARCH [dims] --type T --seed S -o OUT.gguf
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "base/progress.h"
 #include "cli/command.h"
@@ -12,6 +14,7 @@ namespace {
 
 struct PackOptions {
   SyntheticSpec spec;
+  std::string chat_template_path;
   std::string type_name = "f32";
   std::string output;
 };
@@ -21,6 +24,15 @@ int run_pack(PackOptions& options) {
   if (!type.ok())
     return report_error("pack", invalid_argument("--type: " + type.status().message()));
   options.spec.type = *type;
+  if (!options.chat_template_path.empty()) {
+    std::ifstream in(options.chat_template_path, std::ios::binary);
+    std::ostringstream source;
+    source << in.rdbuf();
+    if (!in.good() && !in.eof()) {
+      return report_error("pack", io_error(options.chat_template_path + ": cannot read"));
+    }
+    options.spec.chat_template = source.str();
+  }
   int fallbacks = 0;
   Result<gguf::Writer> writer = build_synthetic_model(options.spec, &fallbacks);
   if (!writer.ok()) return report_error("pack", writer.status());
@@ -68,8 +80,15 @@ Action register_pack(CLI::App& root) {
   cmd->add_option("--seed", spec.seed, "Random seed; the same seed gives a byte-identical file")
       ->capture_default_str();
   cmd->add_flag("--tied-output", spec.tied_output, "Decoders: no output.weight, reuse token_embd");
+  cmd->add_option("--chat-template", options->chat_template_path,
+                  "Store this Jinja file as tokenizer.chat_template")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--rerank", spec.rerank,
                 "bert: add the reranker head (cls, cls.output), pooling rank");
+  cmd->add_option("--pooling", spec.pooling,
+                  "bert: bert.pooling_type none, mean, cls, last or rank (default: mean, or rank "
+                  "with --rerank)")
+      ->check(CLI::IsMember({"none", "mean", "cls", "last", "rank"}));
   return [options] { return run_pack(*options); };
 }
 

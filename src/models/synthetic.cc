@@ -169,10 +169,16 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
   writer.set(a + ".attention.head_count", Value::u32(static_cast<uint32_t>(spec.heads)));
   if (a == "bert") {
     constexpr float kBertLayerNormEps = 1e-12f;
+    // llama_pooling_type values are the indices of these names.
+    static const char* const kPoolingNames[] = {"none", "mean", "cls", "last", "rank"};
     constexpr uint32_t kPoolingMean = 1, kPoolingRank = 4;
+    uint32_t pooling = spec.rerank ? kPoolingRank : kPoolingMean;
+    for (uint32_t p = 0; p < std::size(kPoolingNames); ++p) {
+      if (spec.pooling == kPoolingNames[p]) pooling = p;
+    }
     writer.set("bert.attention.layer_norm_epsilon", Value::f32(kBertLayerNormEps));
     writer.set("bert.attention.causal", Value::boolean(false));
-    writer.set("bert.pooling_type", Value::u32(spec.rerank ? kPoolingRank : kPoolingMean));
+    writer.set("bert.pooling_type", Value::u32(pooling));
     writer.set("tokenizer.ggml.token_type_count", Value::u32(kBertTokenTypes));
     return;
   }
@@ -234,6 +240,15 @@ Status validate(const SyntheticSpec& spec) {
   }
   if (spec.arch != "bert" && spec.rerank)
     return invalid_argument("--rerank needs --synthetic bert");
+  if (!spec.pooling.empty() && spec.arch != "bert")
+    return invalid_argument("--pooling needs --synthetic bert");
+  if (!spec.pooling.empty() && spec.pooling != "none" && spec.pooling != "mean" &&
+      spec.pooling != "cls" && spec.pooling != "last" && spec.pooling != "rank") {
+    return invalid_argument("--pooling '" + spec.pooling +
+                            "' is not one of none, mean, cls, last, rank");
+  }
+  if (spec.pooling == "rank" && !spec.rerank)
+    return invalid_argument("--pooling rank needs --rerank (the classification head)");
   if (spec.arch == "bert" && spec.vocab_from.empty()) {
     return invalid_argument(
         "bert needs --vocab-from a WordPiece vocabulary GGUF "
@@ -269,6 +284,9 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
     TESSERA_ASSIGN_OR_RETURN(vocab, copy_vocabulary(spec, writer));
   }
   set_hyperparameters(spec, vocab, writer);
+  if (!spec.chat_template.empty()) {
+    writer.set("tokenizer.chat_template", Value::string(spec.chat_template));
+  }
 
   const std::vector<TensorPlan> plan =
       spec.arch == "bert" ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);

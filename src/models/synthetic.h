@@ -28,6 +28,9 @@ struct SyntheticSpec {
   uint64_t seed = 1;
   bool tied_output = false;  // decoders: omit output.weight, reuse token_embd
   bool rerank = false;       // bert: add the classification head, pooling "rank"
+  std::string pooling;       // bert: none|mean|cls|last|rank; empty: rank with --rerank, else mean
+  std::string
+      chat_template;  // Jinja source stored as tokenizer.chat_template (empty: keep the vocab's)
 };
 
 // Checks the spec (positive dims, heads dividing dim, known arch) with errors naming the flag.
