@@ -1,9 +1,27 @@
 #include "base/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace tessera {
 namespace {
+
+// How long an idle worker polls for the next job before it parks: long enough to span the gap
+// between two projections of a forward pass (the caller's own share plus the norm/rope/attention
+// glue, tens of microseconds), short enough that an idle server does not burn cores.
+constexpr auto kSpinBeforePark = std::chrono::microseconds(300);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 // Chunk `index` of `parts` over [0, n): contiguous, sizes differ by at most one.
 std::pair<int64_t, int64_t> chunk(int64_t n, int parts, int index) {
@@ -22,31 +40,43 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_release);
   }
   work_ready_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
+bool ThreadPool::wait_for_job(uint64_t seen) {
+  const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforePark;
+  for (int i = 0;; ++i) {
+    if (stopping_.load(std::memory_order_acquire)) return false;
+    if (generation_.load(std::memory_order_acquire) != seen) return true;
+    cpu_relax();
+    if ((i & 63) == 63) {
+      // Reading the clock costs ~20 ns; once every 64 polls keeps it out of the wake-up latency.
+      if (std::chrono::steady_clock::now() > spin_until) break;
+      // With more runnable threads than cores (a busy machine, or --threads above the core
+      // count) the thread that holds the work may be waiting for this core.
+      std::this_thread::yield();
+    }
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  ++sleepers_;
+  work_ready_.wait(lock, [&] {
+    return stopping_.load(std::memory_order_acquire) ||
+           generation_.load(std::memory_order_acquire) != seen;
+  });
+  --sleepers_;
+  return !stopping_.load(std::memory_order_acquire);
+}
+
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
-  for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
-    int64_t n;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      job = job_;
-      n = job_size_;
-    }
-    const auto [begin, end] = chunk(n, size(), index);
-    if (begin < end) (*job)(begin, end);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) work_done_.notify_one();
-    }
+  while (wait_for_job(seen)) {
+    seen = generation_.load(std::memory_order_acquire);
+    const auto [begin, end] = chunk(job_size_, size(), index);
+    if (begin < end) (*job_)(begin, end);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -56,18 +86,27 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n);
     return;
   }
+  job_ = &fn;
+  job_size_ = n;
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_size_ = n;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
+    wake = sleepers_ > 0;
   }
-  work_ready_.notify_all();
+  if (wake) work_ready_.notify_all();
   const auto [begin, end] = chunk(n, size(), 0);
   if (begin < end) fn(begin, end);
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [&] { return pending_ == 0; });
+  // The helpers' chunks are as long as ours; on a loaded machine one may have lost its core, so
+  // after a short spin give the core away instead of burning it.
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+    if (i < 4096) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   job_ = nullptr;
 }
 

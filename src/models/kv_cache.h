@@ -19,6 +19,11 @@ class KvCache {
 
   float* k(int32_t seq, int64_t layer, int64_t pos) { return slot(seq, layer, pos, 0); }
   float* v(int32_t seq, int64_t layer, int64_t pos) { return slot(seq, layer, pos, 1); }
+  // Rows of positions 0, 1, ... of a sequence that already holds this layer's keys (values),
+  // kv_dim() floats apart: for the attention loops, which must not look the sequence up (or
+  // insert it, which would race) once per position.
+  const float* k_rows(int32_t seq, int64_t layer) const { return rows(seq, layer, 0); }
+  const float* v_rows(int32_t seq, int64_t layer) const { return rows(seq, layer, 1); }
   // Forgets a sequence and frees its memory.
   void drop(int32_t seq) { seqs_.erase(seq); }
   int64_t bytes() const {
@@ -32,6 +37,11 @@ class KvCache {
     const int64_t per_tensor = n_layers_ * context_ * kv_dim_;
     if (data.empty()) data.resize(static_cast<size_t>(2 * per_tensor));
     return data.data() + which * per_tensor + (layer * context_ + pos) * kv_dim_;
+  }
+
+  const float* rows(int32_t seq, int64_t layer, int which) const {
+    const std::vector<float>& data = seqs_.at(seq);
+    return data.data() + (which * n_layers_ + layer) * context_ * kv_dim_;
   }
 
   int64_t n_layers_, context_, kv_dim_;

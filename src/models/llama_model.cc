@@ -31,16 +31,19 @@ void LlamaModel::attention(std::span<const BatchToken> batch, int64_t layer, con
       const float* qh = q + t * c.dim + h * c.head_dim;
       const int64_t kv_offset = (h / group) * c.head_dim;
       const int64_t n_ctx = tok.pos + 1;  // causal: positions 0..pos of this sequence
+      const int64_t kv_dim = cache.kv_dim();
+      const float* keys = cache.k_rows(tok.seq, layer) + kv_offset;
+      const float* values = cache.v_rows(tok.seq, layer) + kv_offset;
       scores.resize(static_cast<size_t>(n_ctx));
       for (int64_t p = 0; p < n_ctx; ++p) {
         scores[static_cast<size_t>(p)] =
-            kernels::dot_f32(qh, cache.k(tok.seq, layer, p) + kv_offset, c.head_dim) * scale;
+            kernels::dot_f32(qh, keys + p * kv_dim, c.head_dim) * scale;
       }
       kernels::softmax(scores.data(), n_ctx);
       float* oh = out + t * c.dim + h * c.head_dim;
       std::memset(oh, 0, sizeof(float) * static_cast<size_t>(c.head_dim));
       for (int64_t p = 0; p < n_ctx; ++p) {
-        const float* vh = cache.v(tok.seq, layer, p) + kv_offset;
+        const float* vh = values + p * kv_dim;
         const float a = scores[static_cast<size_t>(p)];
         for (int64_t i = 0; i < c.head_dim; ++i) oh[i] += a * vh[i];
       }

@@ -34,27 +34,35 @@ std::vector<float> awkward_row(uint32_t seed, int64_t n, bool non_finite) {
   return x;
 }
 
-TEST(KernelQuantizeTest, Act32BlocksRoundTripWithinHalfAStep) {
+TEST(KernelQuantizeTest, Act32RowsShareOneScaleAndRoundTripWithinHalfAStep) {
   const int64_t n = 512;
   const std::vector<float> x = awkward_row(1, n, false);
   std::vector<ActBlock32> q(n / 32);
   quantize_row_act32(x.data(), q.data(), n);
+  float amax = 0;
+  for (float v : x) amax = std::fmax(amax, std::fabs(v));
+  ASSERT_EQ(amax, 32767.0f);  // block 1's outlier sets the row's scale: d = 1
   for (int64_t b = 0; b < n / 32; ++b) {
-    float amax = 0;
+    EXPECT_EQ(q[b].d, amax / 32767.0f) << "block " << b << " must carry the row's scale";
     for (int i = 0; i < 32; ++i) {
       const float v = x[b * 32 + i];
-      amax = std::fmax(amax, std::fabs(v));
       EXPECT_GE(q[b].qs[i], -32767);
       EXPECT_NEAR(q[b].qs[i] * q[b].d, v, q[b].d / 2 * 1.0001f) << b << " " << i;
     }
-    EXPECT_EQ(q[b].d, amax / 32767.0f);
   }
-  EXPECT_EQ(q[0].d, 0.0f);
   for (int i = 0; i < 32; ++i) EXPECT_EQ(q[0].qs[i], 0);
   // Ties round to even: 2.5 → 2, -0.5 → 0, 3.5 → 4.
   EXPECT_EQ(q[1].qs[50 - 32], 2);
   EXPECT_EQ(q[1].qs[47 - 32], 0);
   EXPECT_EQ(q[1].qs[51 - 32], 4);
+
+  const std::vector<float> zeros(64, 0.0f);
+  std::vector<ActBlock32> qz(2);
+  quantize_row_act32(zeros.data(), qz.data(), 64);
+  for (const ActBlock32& block : qz) {
+    EXPECT_EQ(block.d, 0.0f);
+    for (int16_t v : block.qs) EXPECT_EQ(v, 0);
+  }
 }
 
 TEST(KernelQuantizeTest, Act256SumsCoverRunsOfThirtyTwo) {

@@ -57,6 +57,14 @@ inline __m256i widen_i8x8(const int8_t* p) {
       _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
+// Decode streams each weight byte from memory exactly once; the hardware prefetchers stop at
+// every 4 KiB page and restart after a few misses, so the kernels ask for the bytes this far
+// ahead of the current block themselves (non-temporal hint: they will not be reused).
+inline constexpr int64_t kPrefetchAheadBytes = 1024;
+inline void prefetch_stream(const uint8_t* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_NTA);
+}
+
 // All kernels' shared skeleton: acc[r][t] float accumulators, stored as horizontal sums.
 template <int R, int T>
 struct Accumulators {
@@ -70,6 +78,11 @@ struct Accumulators {
     for (int r = 0; r < R; ++r) {
       for (int t = 0; t < T; ++t) store_y(tile, row + r, token + t, hsum(v[r][t]));
     }
+  }  // For activations whose blocks share one scale per row (ActBlock32): dx[t] applied once.
+  void store_scaled(const MatmulTile& tile, int64_t row, int64_t token, const float* dx) const {
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) store_y(tile, row + r, token + t, hsum(v[r][t]) * dx[t]);
+    }
   }
 };
 
@@ -81,30 +94,33 @@ struct Q8_0Kernel256 {
     const uint8_t* w[R];
     const ActBlock32* x[T];
     for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
-    for (int t = 0; t < T; ++t) x[t] = act_row<ActBlock32>(tile, token + t);
+    float dx[T];  // the row's one scale (see quantize_activations.h)
+    for (int t = 0; t < T; ++t) {
+      x[t] = act_row<ActBlock32>(tile, token + t);
+      dx[t] = x[t][0].d;
+    }
     Accumulators<R, T> acc;
     const int64_t n_blocks = tile.n_in / kQ8_0Elements;
     for (int64_t b = 0; b < n_blocks; ++b) {
       __m256i w_lo[R], w_hi[R];  // elements 0-15 and 16-31 as int16
-      float dw[R];
+      __m256 dw[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* block = w[r] + b * kQ8_0Bytes;
+        if constexpr (T == 1) prefetch_stream(block + kPrefetchAheadBytes);
         w_lo[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
         w_hi[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
-        dw[r] = load_f16_scale(block);
+        dw[r] = _mm256_set1_ps(load_f16_scale(block));
       }
       for (int t = 0; t < T; ++t) {
         const __m256i x_lo = load_256(x[t][b].qs), x_hi = load_256(x[t][b].qs + 16);
-        const float dx = x[t][b].d;
         for (int r = 0; r < R; ++r) {
           const __m256i dot =
               Madd::madd(Madd::madd(_mm256_setzero_si256(), w_lo[r], x_lo), w_hi[r], x_hi);
-          acc.v[r][t] =
-              _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(dw[r] * dx), acc.v[r][t]);
+          acc.v[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dw[r], acc.v[r][t]);
         }
       }
     }
-    acc.store(tile, row, token);
+    acc.store_scaled(tile, row, token, dx);
   }
 };
 
@@ -115,34 +131,36 @@ struct Q4_0Kernel256 {
     const uint8_t* w[R];
     const ActBlock32* x[T];
     for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
-    for (int t = 0; t < T; ++t) x[t] = act_row<ActBlock32>(tile, token + t);
+    float dx[T];  // the row's one scale (see quantize_activations.h)
+    for (int t = 0; t < T; ++t) {
+      x[t] = act_row<ActBlock32>(tile, token + t);
+      dx[t] = x[t][0].d;
+    }
     Accumulators<R, T> acc;
     const __m256i low_nibble = _mm256_set1_epi16(0x0f);
     const __m256i offset = _mm256_set1_epi16(kQ4_0Offset);
     const int64_t n_blocks = tile.n_in / kQ4_0Elements;
     for (int64_t b = 0; b < n_blocks; ++b) {
       __m256i w_lo[R], w_hi[R];  // q - 8 of elements 0-15 (low nibbles), 16-31 (high nibbles)
-      float dw[R];
+      __m256 dw[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* block = w[r] + b * kQ4_0Bytes;
         // Each byte widened to 16 bits holds both of its nibbles: no cross-lane unpacking.
         const __m256i bytes = _mm256_cvtepu8_epi16(load_128(block + kQ4_0QsOffset));
         w_lo[r] = _mm256_sub_epi16(_mm256_and_si256(bytes, low_nibble), offset);
         w_hi[r] = _mm256_sub_epi16(_mm256_srli_epi16(bytes, 4), offset);
-        dw[r] = load_f16_scale(block);
+        dw[r] = _mm256_set1_ps(load_f16_scale(block));
       }
       for (int t = 0; t < T; ++t) {
         const __m256i x_lo = load_256(x[t][b].qs), x_hi = load_256(x[t][b].qs + 16);
-        const float dx = x[t][b].d;
         for (int r = 0; r < R; ++r) {
           const __m256i dot =
               Madd::madd(Madd::madd(_mm256_setzero_si256(), w_lo[r], x_lo), w_hi[r], x_hi);
-          acc.v[r][t] =
-              _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(dw[r] * dx), acc.v[r][t]);
+          acc.v[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dw[r], acc.v[r][t]);
         }
       }
     }
-    acc.store(tile, row, token);
+    acc.store_scaled(tile, row, token, dx);
   }
 };
 

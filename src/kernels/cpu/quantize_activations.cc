@@ -8,15 +8,15 @@ namespace {
 // no libm call in the loop.
 constexpr float kRoundMagic = 12582912.0f;
 
-// Scale of one block: d = max|x| / 32767 and its reciprocal (0 for an all-zero block).
+// Scale of a block or row: d = max|x| / 32767 and its reciprocal (0 for an all-zero block).
 struct BlockScale {
   float d;
   float inv_d;
 };
 
-BlockScale block_scale(const float* x, int n) {
+BlockScale block_scale(const float* x, int64_t n) {
   float amax = 0.0f;
-  for (int i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     const float a = x[i] < 0.0f ? -x[i] : x[i];
     amax = a > amax ? a : amax;  // NaN never wins, as with (v)maxps
   }
@@ -38,9 +38,9 @@ int16_t quantize_value(float x, float inv_d) {
 }  // namespace
 
 void quantize_row_act32(const float* x, ActBlock32* out, int64_t n) {
+  const BlockScale scale = block_scale(x, n);  // one scale for the row
   for (int64_t b = 0; b < n / kActBlock32Elements; ++b) {
     const float* xb = x + b * kActBlock32Elements;
-    const BlockScale scale = block_scale(xb, kActBlock32Elements);
     out[b].d = scale.d;
     for (int i = 0; i < kActBlock32Elements; ++i) out[b].qs[i] = quantize_value(xb[i], scale.inv_d);
   }

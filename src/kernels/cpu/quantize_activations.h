@@ -2,12 +2,17 @@
 // dot products (vpmaddwd / vpdpwssd: int16 × int16 summed in pairs into int32). Two layouts, by
 // the weight type's block size (see kernel_table.h):
 //
-//   ActBlock32  (Q8_0, Q4_0 weights): 32 values and one float scale d.
+//   ActBlock32  (Q8_0, Q4_0 weights): 32 values and one float scale d. All blocks of a row carry
+//               the same d (the row's max|x| / 32767): the weight's own per-block scale then is
+//               the only float factor inside the loop and a kernel applies d once per row, which
+//               saves a multiply and a broadcast per block, row and token. Int16 has the room:
+//               even an outlier 100× the row's typical value leaves that value ~300 codes.
 //   ActBlock256 (Q4_K, Q6_K weights): 256 values, one float scale d, and the sum of each run of 32
 //               values (Q4_K's sub-blocks), which its mins multiply.
 //
-// Both quantize symmetrically: d = max|x| / 32767, q = round-to-nearest-even(x · (1/d)), so q lies
-// in [-32767, 32767] and never is -32768. An all-zero block gets d = 0 and q = 0.
+// Both quantize symmetrically: d = max|x| / 32767 (over the row for ActBlock32, over the block
+// for ActBlock256), q = round-to-nearest-even(x · (1/d)), so q lies in [-32767, 32767] and never
+// is -32768. An all-zero row (ActBlock32) or block (ActBlock256) gets d = 0 and q = 0.
 //
 // Why 16 bits and not 8: int8 activations (step max|x|/127) move logits by ~1% of their spread,
 // which flips the top-1 token at 2-6% of positions of the synthetic models the NumPy oracle test

@@ -29,27 +29,30 @@ void rows_loop(const MatmulTile& tile, int64_t n_rows, int64_t token) {
   for (; r < n_rows; ++r) K::template run<1, T>(tile, r, token);
 }
 
-template <class K, int kDecodeRows, int kBatchRows>
+// The last `left` (< T) tokens of a batch, as one group of exactly that many.
+template <class K, int kDecodeRows, int kBatchRows, int T>
+void tail_tokens(const MatmulTile& tile, int64_t n_rows, int64_t token, int64_t left) {
+  if constexpr (T <= 1) {
+    rows_loop<K, kDecodeRows, 1>(tile, n_rows, token);
+  } else if (left == T) {
+    rows_loop<K, kBatchRows, T>(tile, n_rows, token);
+  } else {
+    tail_tokens<K, kDecodeRows, kBatchRows, T - 1>(tile, n_rows, token, left);
+  }
+}
+
+// kTokens: the token group of the batch micro-kernel (R × kTokens accumulators must fit the
+// register file with the R weight vectors and one activation vector).
+template <class K, int kDecodeRows, int kBatchRows, int kTokens = kBatchTokens>
 void run_tiles(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   if (n_tokens == 1) {
     rows_loop<K, kDecodeRows, 1>(tile, n_rows, 0);
     return;
   }
-  for (int64_t t = 0; t < n_tokens; t += kBatchTokens) {
-    switch (n_tokens - t) {
-      case 1:
-        rows_loop<K, kDecodeRows, 1>(tile, n_rows, t);
-        break;
-      case 2:
-        rows_loop<K, kBatchRows, 2>(tile, n_rows, t);
-        break;
-      case 3:
-        rows_loop<K, kBatchRows, 3>(tile, n_rows, t);
-        break;
-      default:
-        rows_loop<K, kBatchRows, kBatchTokens>(tile, n_rows, t);
-        break;
-    }
+  int64_t t = 0;
+  for (; t + kTokens <= n_tokens; t += kTokens) rows_loop<K, kBatchRows, kTokens>(tile, n_rows, t);
+  if (t < n_tokens) {
+    tail_tokens<K, kDecodeRows, kBatchRows, kTokens - 1>(tile, n_rows, t, n_tokens - t);
   }
 }
 
