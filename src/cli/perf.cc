@@ -63,6 +63,16 @@ int run_perf(const PerfOptions& o) {
              {"decode_limit_tok_s", gb_s * 1e9 / static_cast<double>(bytes_per_token)}};
     std::printf("%s\n", o.json ? probe.dump().c_str() : probe.dump(2).c_str());
   }
+  {
+    // One untimed token first, as llama-bench does: the first pass pays for cold caches, the
+    // pool threads' first wake-up and the scratch buffers' first allocation.
+    KvCache cache = model.make_cache();
+    std::vector<float> logits;
+    const BatchToken warm_up{0, 0, 0, true};
+    if (Status s = model.forward({&warm_up, 1}, cache, logits, pool); !s.ok()) {
+      return report_error("perf", s);
+    }
+  }
   uint64_t state = 0x1234;
   for (int64_t b : o.batches) {
     if (b < 1) return report_error("perf", invalid_argument("--batch sizes must be positive"));

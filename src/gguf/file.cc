@@ -420,6 +420,21 @@ Result<File> File::open(const std::string& path) {
   return file;
 }
 
+void File::prefault_tensor_data() const {
+  if (!mapping_ || data_offset_ >= bytes_.size()) return;  // parsed images are the caller's
+  const long page = sysconf(_SC_PAGESIZE);
+  const auto page_bytes = static_cast<uintptr_t>(page > 0 ? page : 4096);
+  const auto first = reinterpret_cast<uintptr_t>(bytes_.data() + data_offset_) & ~(page_bytes - 1);
+  const auto end = reinterpret_cast<uintptr_t>(bytes_.data() + bytes_.size());
+#if defined(MADV_POPULATE_READ)
+  if (madvise(reinterpret_cast<void*>(first), end - first, MADV_POPULATE_READ) == 0) return;
+#endif
+  // Older kernels: touch one byte per page.
+  volatile uint8_t sink = 0;
+  for (uintptr_t p = first; p < end; p += page_bytes)
+    sink = sink + *reinterpret_cast<const uint8_t*>(p);
+}
+
 const Value* File::find(std::string_view key) const {
   for (const auto& kv : metadata_) {
     if (kv.key == key) return &kv.value;

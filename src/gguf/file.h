@@ -73,6 +73,12 @@ class File {
   Result<std::string> architecture() const;
 
   uint64_t parameter_count() const;  // sum of tensor elements
+
+  // Maps every page of the tensor data into this process now (MADV_POPULATE_READ, or a read per
+  // page on kernels before 5.14), so the first forward pass does not take ~one page fault per
+  // 4 KiB of weights. For engines that are about to read all of it; inspecting or planning
+  // reads only the header and must not call it.
+  void prefault_tensor_data() const;
   uint64_t tensor_data_bytes() const;
 
  private:

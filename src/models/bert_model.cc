@@ -302,6 +302,7 @@ Result<std::unique_ptr<BertModel>> BertModel::load(const std::string& path) {
   TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
   TESSERA_ASSIGN_OR_RETURN(BertConfig config, load_bert_config(file));
   TESSERA_ASSIGN_OR_RETURN(BertWeights weights, load_bert_weights(file, config));
+  file.prefault_tensor_data();  // every weight is read by the first forward pass anyway
   return std::unique_ptr<BertModel>(
       new BertModel(std::move(file), std::move(config), std::move(weights)));
 }

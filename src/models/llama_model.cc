@@ -13,6 +13,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path) {
   TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
   TESSERA_ASSIGN_OR_RETURN(LlamaConfig config, load_llama_config(file));
   TESSERA_ASSIGN_OR_RETURN(LlamaWeights weights, load_llama_weights(file, config));
+  file.prefault_tensor_data();  // every weight is read by the first forward pass anyway
   return std::unique_ptr<LlamaModel>(
       new LlamaModel(std::move(file), std::move(config), std::move(weights)));
 }

@@ -86,6 +86,17 @@ struct Accumulators {
   }
 };
 
+// One Q8_0 block against one token's activations, accumulated in float: acc + d_w · (q · x).
+template <class Madd>
+inline __m256 q8_0_block_decode(const uint8_t* block, const ActBlock32& x, __m256 acc) {
+  prefetch_stream(block + kPrefetchAheadBytes);
+  const __m256i lo = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
+  const __m256i hi = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
+  const __m256i dot =
+      Madd::madd(Madd::madd(_mm256_setzero_si256(), lo, load_256(x.qs)), hi, load_256(x.qs + 16));
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(load_f16_scale(block)), acc);
+}
+
 // Madd::madd(acc, a, b): acc + (eight int32 lanes, lane k = a[2k]·b[2k] + a[2k+1]·b[2k+1]).
 template <class Madd>
 struct Q8_0Kernel256 {
@@ -101,12 +112,31 @@ struct Q8_0Kernel256 {
     }
     Accumulators<R, T> acc;
     const int64_t n_blocks = tile.n_in / kQ8_0Elements;
-    for (int64_t b = 0; b < n_blocks; ++b) {
+    if constexpr (T == 1) {
+      // Decode: rows one after another, so each thread reads its tile as one sequential stream
+      // (what the hardware prefetchers follow best); even and odd blocks feed two accumulators
+      // so the FMA latency does not limit the stream.
+      for (int r = 0; r < R; ++r) {
+        __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
+        int64_t b = 0;
+        for (; b + 2 <= n_blocks; b += 2) {
+          even = q8_0_block_decode<Madd>(w[r] + b * kQ8_0Bytes, x[0][b], even);
+          odd = q8_0_block_decode<Madd>(w[r] + (b + 1) * kQ8_0Bytes, x[0][b + 1], odd);
+        }
+        if (b < n_blocks) even = q8_0_block_decode<Madd>(w[r] + b * kQ8_0Bytes, x[0][b], even);
+        acc.v[r][0] = _mm256_add_ps(even, odd);
+      }
+      acc.store_scaled(tile, row, token, dx);
+      return;
+    }
+    // Even and odd blocks go to separate accumulators, as in the decode loop above, so that a
+    // token's result is bit-identical whether it was computed alone or in a batch.
+    Accumulators<R, T> odd;
+    const auto accumulate_block = [&](int64_t b, Accumulators<R, T>& into) {
       __m256i w_lo[R], w_hi[R];  // elements 0-15 and 16-31 as int16
       __m256 dw[R];
       for (int r = 0; r < R; ++r) {
         const uint8_t* block = w[r] + b * kQ8_0Bytes;
-        if constexpr (T == 1) prefetch_stream(block + kPrefetchAheadBytes);
         w_lo[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
         w_hi[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
         dw[r] = _mm256_set1_ps(load_f16_scale(block));
@@ -116,9 +146,18 @@ struct Q8_0Kernel256 {
         for (int r = 0; r < R; ++r) {
           const __m256i dot =
               Madd::madd(Madd::madd(_mm256_setzero_si256(), w_lo[r], x_lo), w_hi[r], x_hi);
-          acc.v[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dw[r], acc.v[r][t]);
+          into.v[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dw[r], into.v[r][t]);
         }
       }
+    };
+    int64_t b = 0;
+    for (; b + 2 <= n_blocks; b += 2) {
+      accumulate_block(b, acc);
+      accumulate_block(b + 1, odd);
+    }
+    if (b < n_blocks) accumulate_block(b, acc);
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < T; ++t) acc.v[r][t] = _mm256_add_ps(acc.v[r][t], odd.v[r][t]);
     }
     acc.store_scaled(tile, row, token, dx);
   }
@@ -303,7 +342,7 @@ struct Q6_KKernel256 {
 // Register blocking: 2 rows for a single token (two independent chains are enough: these kernels
 // are bound by instruction throughput, and 4 rows spill), 1 row × 4 tokens for batches (each
 // widened weight block serves four tokens).
-inline constexpr int kDecodeRows256 = 2;
+inline constexpr int kDecodeRows256 = 4;
 inline constexpr int kBatchRows256 = 1;
 
 template <class Madd>
