@@ -3,9 +3,11 @@
 //   decode/<type>/<path>   1 token: weight bytes streamed per second (bandwidth-bound)
 //   batch16/<type>/<path>  16 tokens: tokens per second (compute-bound)
 //   memory_read            the same pool scanning a 64 MiB buffer: the bandwidth ceiling
+//   peak/<instruction>     one core's arithmetic ceiling (int16 multiply-add, f32 FMA)
 // Threads: --threads=N (default 2). Compare paths within one run; machines and runs differ.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +22,10 @@
 #include "kernels/cpu/matmul.h"
 #include "tensor/dtype.h"
 #include "tensor/half.h"
+
+#if defined(TESSERA_BENCH_PEAK_X86)
+#include "peak_x86.h"
+#endif
 
 namespace tessera::kernels {
 namespace {
@@ -123,11 +129,29 @@ void memory_read(benchmark::State& state) {
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
+#if defined(TESSERA_BENCH_PEAK_X86)
+// peak/<instruction>: one core's ceiling, in multiply-accumulates per second.
+void peak(benchmark::State& state, double (*measure)(int64_t)) {
+  constexpr int64_t kRounds = 20'000'000;
+  double best = 0;
+  for (auto _ : state) best = std::max(best, measure(kRounds));
+  state.counters["GMAC/s"] = best * 1e-9;
+}
+#endif
+
 constexpr DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0,
                             DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
 
 void register_all() {
   benchmark::RegisterBenchmark("memory_read", memory_read)->UseRealTime();
+#if defined(TESSERA_BENCH_PEAK_X86)
+  if (isa_supported(KernelIsa::kAvx2)) {
+    benchmark::RegisterBenchmark("peak/int16_madd_1core", peak, &bench::int16_madd_macs_per_second)
+        ->Iterations(5);
+    benchmark::RegisterBenchmark("peak/f32_fma_1core", peak, &bench::f32_fma_macs_per_second)
+        ->Iterations(5);
+  }
+#endif
   const std::string fast_name = std::string("fast_") + isa_name(selected_isa());
   for (const char* shape : {"decode", "batch16"}) {
     const int64_t n_tokens = std::strcmp(shape, "decode") == 0 ? 1 : kBatchTokens;

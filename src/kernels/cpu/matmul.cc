@@ -15,7 +15,7 @@ namespace {
 // the activations in the smallest current x86 L2s (512 KiB per core on AMD Zen 2-4; Intel cores
 // since Skylake-SP have 1-2 MiB).
 constexpr int64_t kTileWeightBytes = 64 * 1024;
-constexpr int64_t kTileRowMultiple = 8;
+constexpr int64_t kTileRowMultiple = 24;
 constexpr int64_t kMinTileRows = kTileRowMultiple;
 // Quantizing activations is O(n_tokens · in) against the product's O(n_tokens · in · out); it is
 // worth the pool's hand-off only for batches.
@@ -140,7 +140,7 @@ void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n
   }
   const Activations act = prepare_activations(*table, kernel.act, x, n_tokens, w.in, pool);
   const int64_t row_bytes = w.row_bytes();
-  // A multiple of 8 rows, so the micro-kernels' row blocks (1, 2, 4 or 8 rows) divide a tile
+  // A multiple of 24 rows, so the micro-kernels' row blocks (1, 2, 3, 4 or 8 rows) divide a tile
   // and no tile ends in a run of slow single-row calls.
   const int64_t tile_rows =
       std::max(kMinTileRows, kTileWeightBytes / std::max<int64_t>(row_bytes, 1) / kTileRowMultiple *
