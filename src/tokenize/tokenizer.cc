@@ -9,8 +9,8 @@ namespace tessera {
 Tokenizer::Tokenizer(Vocabulary vocab, bool add_bos, bool add_eos, bool strips_leading_space)
     : vocab_(std::move(vocab)),
       specials_(vocab_),
-      add_bos_(add_bos),
-      add_eos_(add_eos),
+      first_token_(add_bos ? vocab_.special().bos : kNoToken),
+      last_token_(add_eos ? vocab_.special().eos : kNoToken),
       strips_leading_space_(strips_leading_space) {
   pieces_.reserve(static_cast<size_t>(vocab_.size()));
   for (int32_t id = 0; id < vocab_.size(); ++id) pieces_.push_back(vocab_.text(id));
@@ -22,8 +22,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                        bool parse_special) const {
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 2 + 2);
-  const SpecialTokenIds& special = vocab_.special();
-  if (add_special && add_bos_ && special.bos != kNoToken) ids.push_back(special.bos);
+  if (add_special && first_token_ != kNoToken) ids.push_back(first_token_);
 
   std::vector<TextFragment> fragments;
   specials_.split(text, parse_special, fragments);
@@ -38,7 +37,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
     }
   }
 
-  if (add_special && add_eos_ && special.eos != kNoToken) ids.push_back(special.eos);
+  if (add_special && last_token_ != kNoToken) ids.push_back(last_token_);
   return ids;
 }
 

@@ -32,9 +32,10 @@ class Tokenizer {
   Tokenizer& operator=(const Tokenizer&) = delete;
 
   const Vocabulary& vocab() const { return vocab_; }
-  // Whether encode(add_special=true) prepends BOS / appends EOS.
-  bool add_bos() const { return add_bos_; }
-  bool add_eos() const { return add_eos_; }
+  // Whether encode(add_special=true) prepends a token (BOS; [CLS] for WordPiece) / appends one
+  // (EOS; [SEP] for WordPiece).
+  bool add_bos() const { return first_token_ != kNoToken; }
+  bool add_eos() const { return last_token_ != kNoToken; }
   // Whether decoding from a text start drops one leading space (see DecodeOptions::text_start).
   bool strips_leading_space() const { return strips_leading_space_; }
 
@@ -57,6 +58,12 @@ class Tokenizer {
   virtual void encode_fragment(std::string_view text, bool after_special,
                                std::vector<int32_t>& out) const = 0;
 
+  // The tokens encode(add_special=true) puts around the text, when they are not BOS/EOS.
+  void set_added_tokens(int32_t first, int32_t last) {
+    first_token_ = first;
+    last_token_ = last;
+  }
+
   // Models set the decoded bytes of each token once, at construction; defaults to the token text.
   void set_piece(int32_t id, std::string piece) {
     pieces_[static_cast<size_t>(id)] = std::move(piece);
@@ -66,8 +73,8 @@ class Tokenizer {
   Vocabulary vocab_;
   SpecialTokenMatcher specials_;
   std::vector<std::string> pieces_;
-  bool add_bos_;
-  bool add_eos_;
+  int32_t first_token_;  // kNoToken: none
+  int32_t last_token_;
   bool strips_leading_space_;
 };
 

@@ -146,6 +146,8 @@ Status Vocabulary::read_special_ids(const gguf::File& file) {
     TESSERA_ASSIGN_OR_RETURN(special_.separator,
                              read_token_id(file, "tokenizer.ggml.separator_token_id", n, false));
   }
+  TESSERA_ASSIGN_OR_RETURN(special_.cls,
+                           read_token_id(file, "tokenizer.ggml.cls_token_id", n, false));
   return Status();
 }
 

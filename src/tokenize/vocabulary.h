@@ -35,6 +35,7 @@ struct SpecialTokenIds {
   int32_t unknown = kNoToken;
   int32_t padding = kNoToken;
   int32_t separator = kNoToken;
+  int32_t cls = kNoToken;  // BERT's [CLS] (tokenizer.ggml.cls_token_id)
 };
 
 class Vocabulary {

@@ -84,10 +84,12 @@ void add_char(uint32_t cp, std::vector<std::string>& words, bool& in_word) {
 
 class WordPieceTokenizer final : public Tokenizer {
  public:
-  WordPieceTokenizer(Vocabulary vocab, int32_t unknown)
+  WordPieceTokenizer(Vocabulary vocab, int32_t unknown, BertSpecialIds wrap)
       : Tokenizer(std::move(vocab), /*add_bos=*/false, /*add_eos=*/false,
                   /*strips_leading_space=*/true),
         unknown_(unknown) {
+    // A BERT input is [CLS] text [SEP], as llama.cpp's WPM vocabulary adds them.
+    set_added_tokens(wrap.cls, wrap.sep);
     for (int32_t id = 0; id < this->vocab().size(); ++id) {
       const std::string& text = this->vocab().text(id);
       max_piece_bytes_ = std::max(max_piece_bytes_, text.size());
@@ -173,21 +175,25 @@ std::vector<std::string> wordpiece_words(std::string_view text) {
   return words;
 }
 
-Result<BertSpecialIds> bert_special_ids(const gguf::File& file, const Vocabulary& vocab) {
-  auto id_from = [&](const char* key) -> int32_t {
-    const gguf::Value* value = file.find(key);
-    if (value == nullptr || !value->is_integer()) return kNoToken;
-    if (std::holds_alternative<int64_t>(value->data) && value->as_i64() < 0) return kNoToken;
-    const uint64_t id = value->as_u64();
-    return id < static_cast<uint64_t>(vocab.size()) ? static_cast<int32_t>(id) : kNoToken;
-  };
+namespace {
+
+// [CLS] and [SEP] from the vocabulary's ids, falling back to BOS/EOS and then to the token texts
+// (GGUFs converted by different tools set different keys); kNoToken where none applies.
+BertSpecialIds resolve_bert_special_ids(const Vocabulary& vocab) {
   BertSpecialIds ids;
-  ids.cls = id_from("tokenizer.ggml.cls_token_id");
+  ids.cls = vocab.special().cls;
   if (ids.cls == kNoToken) ids.cls = vocab.special().bos;
   if (ids.cls == kNoToken) ids.cls = vocab.find("[CLS]");
   ids.sep = vocab.special().separator;
   if (ids.sep == kNoToken) ids.sep = vocab.special().eos;
   if (ids.sep == kNoToken) ids.sep = vocab.find("[SEP]");
+  return ids;
+}
+
+}  // namespace
+
+Result<BertSpecialIds> bert_special_ids(const gguf::File& file, const Vocabulary& vocab) {
+  const BertSpecialIds ids = resolve_bert_special_ids(vocab);
   if (ids.cls == kNoToken) {
     return not_found(file.name() +
                      ": no classification token: neither tokenizer.ggml.cls_token_id nor "
@@ -209,7 +215,8 @@ Result<std::unique_ptr<Tokenizer>> make_wordpiece_tokenizer(Vocabulary vocab) {
                      ": WordPiece vocabulary has no unknown token (no "
                      "tokenizer.ggml.unknown_token_id and no \"[UNK]\" token)");
   }
-  return std::unique_ptr<Tokenizer>(new WordPieceTokenizer(std::move(vocab), unknown));
+  const BertSpecialIds wrap = resolve_bert_special_ids(vocab);
+  return std::unique_ptr<Tokenizer>(new WordPieceTokenizer(std::move(vocab), unknown, wrap));
 }
 
 }  // namespace tessera

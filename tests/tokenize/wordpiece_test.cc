@@ -64,6 +64,15 @@ TEST(WordPieceVectors, BertBgeMatchesLlamaCpp) {
   EXPECT_EQ(texts.size(), 46u);
   EXPECT_EQ(matched, texts.size());
   std::printf("[ vectors  ] %s: %zu/%zu ids match\n", kBge.c_str(), matched, texts.size());
+
+  // With add_special the text is wrapped as BERT expects it: [CLS] ... [SEP].
+  EXPECT_TRUE((*tokenizer)->add_bos());
+  EXPECT_TRUE((*tokenizer)->add_eos());
+  const std::vector<int32_t> plain = (*tokenizer)->encode("Hello world", false, false);
+  std::vector<int32_t> wrapped = {101};
+  wrapped.insert(wrapped.end(), plain.begin(), plain.end());
+  wrapped.push_back(102);
+  EXPECT_EQ((*tokenizer)->encode("Hello world", true, false), wrapped);
 }
 
 TEST(WordPieceWords, LowercasesStripsAccentsAndSplitsPunctuation) {
