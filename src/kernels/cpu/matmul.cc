@@ -146,22 +146,34 @@ void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n
       std::max(kMinTileRows, kTileWeightBytes / std::max<int64_t>(row_bytes, 1) / kTileRowMultiple *
                                  kTileRowMultiple);
   const int64_t n_tiles = (w.out + tile_rows - 1) / tile_rows;
-  // Tiles are handed out one at a time rather than split up front: on a shared machine one
-  // thread can lose its core for a while, and a static half would then wait for it.
-  std::atomic<int64_t> next_tile{0};
-  pool.parallel_for(pool.size(), [&](int64_t, int64_t) {
-    for (int64_t i = next_tile.fetch_add(1); i < n_tiles; i = next_tile.fetch_add(1)) {
-      const int64_t r = i * tile_rows;
-      const MatmulTile tile = {
-          .w = w.row(r),
-          .w_row_bytes = row_bytes,
-          .x = act.data,
-          .x_row_bytes = act.row_bytes,
-          .n_in = w.in,
-          .y = y + r,
-          .y_stride = w.out,
-      };
-      kernel.tile(tile, std::min(tile_rows, w.out - r), n_tokens);
+  // Each thread owns a contiguous run of tiles and takes them in order, so it streams through
+  // one region of the weights (what the prefetchers follow) instead of hopping between tiles
+  // interleaved with the other threads'. A thread that finishes early takes tiles from the
+  // others' runs: on a shared machine one thread can lose its core for a while, and a static
+  // split would then wait for it.
+  const int64_t n_threads = pool.size();
+  std::vector<std::atomic<int64_t>> next(static_cast<size_t>(n_threads));
+  const auto run_end = [&](int64_t owner) { return (owner + 1) * n_tiles / n_threads; };
+  for (int64_t t = 0; t < n_threads; ++t) next[static_cast<size_t>(t)] = t * n_tiles / n_threads;
+  pool.parallel_for(n_threads, [&](int64_t begin, int64_t end) {
+    for (int64_t me = begin; me < end; ++me) {
+      for (int64_t k = 0; k < n_threads; ++k) {
+        const int64_t owner = (me + k) % n_threads;
+        std::atomic<int64_t>& cursor = next[static_cast<size_t>(owner)];
+        for (int64_t i = cursor.fetch_add(1); i < run_end(owner); i = cursor.fetch_add(1)) {
+          const int64_t r = i * tile_rows;
+          const MatmulTile tile = {
+              .w = w.row(r),
+              .w_row_bytes = row_bytes,
+              .x = act.data,
+              .x_row_bytes = act.row_bytes,
+              .n_in = w.in,
+              .y = y + r,
+              .y_stride = w.out,
+          };
+          kernel.tile(tile, std::min(tile_rows, w.out - r), n_tokens);
+        }
+      }
     }
   });
 }
