@@ -1,0 +1,333 @@
+#include "models/footprint.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "models/bert_config.h"
+#include "models/llama_config.h"
+#include "models/weight_policy.h"
+
+namespace tessera {
+namespace {
+
+constexpr uint64_t kF32Bytes = 4;
+// Quantized activations of a matmul: one byte per element plus block scales; two bytes per
+// element bound every activation format the CPU kernels use.
+constexpr uint64_t kQuantizedActivationBytesPerElement = 2;
+// Per-token bookkeeping of a forward pass (ids, positions, per-sequence maps).
+constexpr uint64_t kPerTokenBookkeepingBytes = 64;
+// Queries a BERT attention job handles at once (its per-thread score tile).
+constexpr int64_t kEncoderQueryTile = 16;
+
+uint64_t u(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string plural(int64_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+uint64_t tensor_bytes(const TensorShape& t, const std::optional<NumberFormat>& weights) {
+  const int64_t n = t.elements();
+  if (!weights || !is_weight_matrix(t.name, t.dims)) return u(dtype_bytes(t.stored, n));
+  if (!weights->dtype) return weights->bytes(n);  // fp8: no blocks
+  const int64_t row = t.dims.empty() ? n : t.dims[0];
+  return u(dtype_bytes(storage_type_for_row(*weights->dtype, row), n));
+}
+
+std::string stored_format(const ModelShape& shape) {
+  std::optional<DType> common;
+  for (const TensorShape& t : shape.tensors) {
+    if (!is_weight_matrix(t.name, t.dims)) continue;
+    if (common && *common != t.stored) return "mixed types, as stored";
+    common = t.stored;
+  }
+  return std::string(common ? dtype_name(*common) : "f32") + ", as stored";
+}
+
+uint64_t activation_bytes(const ModelShape& s, const FootprintRequest& r, int64_t context) {
+  const uint64_t n = u(r.batch_tokens);
+  const uint64_t threads = u(std::max(1, r.threads));
+  const uint64_t q_dim = u(s.n_heads * s.head_dim);
+  const uint64_t widest = u(std::max(s.dim, s.ffn));
+  uint64_t floats = 0;
+  if (s.kind == ModelKind::kGenerate) {
+    // x, xb, att, q; k, v; gate, up; the normed rows and logits of every token; scores per thread.
+    floats = n * (3 * u(s.dim) + q_dim + 2 * u(s.kv_dim()) + 2 * u(s.ffn) + u(s.dim) + u(s.vocab)) +
+             threads * u(context);
+  } else {
+    // x, q, k, v, att, pooled rows; the FFN hidden state; per-thread key tile and score tile.
+    floats = n * (6 * u(s.dim) + u(s.ffn)) +
+             threads * u(context) * (u(s.head_dim) + u(kEncoderQueryTile));
+  }
+  return floats * kF32Bytes + n * widest * kQuantizedActivationBytesPerElement +
+         n * kPerTokenBookkeepingBytes;
+}
+
+// The dimensions LlamaConfig and BertConfig name alike.
+template <typename Config>
+void copy_dimensions(const Config& c, ModelShape& shape) {
+  shape.layers = c.n_layers;
+  shape.dim = c.dim;
+  shape.n_heads = c.n_heads;
+  shape.head_dim = c.head_dim;
+  shape.ffn = c.ffn;
+  shape.vocab = c.vocab;
+  shape.max_context = c.context;
+}
+
+}  // namespace
+
+const char* model_kind_name(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::kGenerate:
+      return "generate";
+    case ModelKind::kEmbed:
+      return "embed";
+    case ModelKind::kRerank:
+      return "rerank";
+  }
+  return "generate";
+}
+
+int64_t TensorShape::elements() const {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+uint64_t ModelShape::params() const {
+  uint64_t n = 0;
+  for (const TensorShape& t : tensors) n += u(t.elements());
+  return n;
+}
+
+Result<ModelShape> model_shape_from_gguf(const gguf::File& file) {
+  ModelShape shape;
+  shape.name = file.name();
+  TESSERA_ASSIGN_OR_RETURN(shape.arch, file.architecture());
+  if (shape.arch == "bert") {
+    TESSERA_ASSIGN_OR_RETURN(const BertConfig c, load_bert_config(file));
+    copy_dimensions(c, shape);
+    // The config leaves rerank_head to the weight loader: the head's tensor decides, as there.
+    const bool rerank = file.find_tensor("cls.output.weight") != nullptr;
+    shape.kind = rerank ? ModelKind::kRerank : ModelKind::kEmbed;
+    shape.n_kv_heads = c.n_heads;
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(const LlamaConfig c, load_llama_config(file));
+    copy_dimensions(c, shape);
+    shape.kind = ModelKind::kGenerate;
+    shape.n_kv_heads = c.n_kv_heads;
+  }
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    shape.tensors.push_back({t.name, t.dims, t.type});
+    if (shape.vocab == 0 && t.name == "token_embd.weight" && t.dims.size() == 2) {
+      shape.vocab = t.dims[1];
+    }
+  }
+  // Header, tokenizer and alignment padding: every mapped byte that is not tensor data.
+  shape.metadata_bytes = file.file_size() - file.tensor_data_bytes();
+  return shape;
+}
+
+ModelShape llama_model_shape(std::string name, int64_t layers, int64_t dim, int64_t heads,
+                             int64_t kv_heads, int64_t ffn, int64_t vocab, int64_t context,
+                             bool tied_output) {
+  ModelShape s;
+  s.name = std::move(name);
+  s.arch = "llama";
+  s.layers = layers;
+  s.dim = dim;
+  s.n_heads = heads;
+  s.n_kv_heads = kv_heads;
+  s.head_dim = dim / heads;
+  s.ffn = ffn;
+  s.vocab = vocab;
+  s.max_context = context;
+  const int64_t kv_dim = s.kv_dim();
+  s.tensors.push_back({"token_embd.weight", {dim, vocab}, DType::kF16});
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string b = "blk." + std::to_string(l) + ".";
+    s.tensors.push_back({b + "attn_norm.weight", {dim}, DType::kF32});
+    s.tensors.push_back({b + "attn_q.weight", {dim, dim}, DType::kF16});
+    s.tensors.push_back({b + "attn_k.weight", {dim, kv_dim}, DType::kF16});
+    s.tensors.push_back({b + "attn_v.weight", {dim, kv_dim}, DType::kF16});
+    s.tensors.push_back({b + "attn_output.weight", {dim, dim}, DType::kF16});
+    s.tensors.push_back({b + "ffn_norm.weight", {dim}, DType::kF32});
+    s.tensors.push_back({b + "ffn_gate.weight", {dim, ffn}, DType::kF16});
+    s.tensors.push_back({b + "ffn_up.weight", {dim, ffn}, DType::kF16});
+    s.tensors.push_back({b + "ffn_down.weight", {ffn, dim}, DType::kF16});
+  }
+  s.tensors.push_back({"output_norm.weight", {dim}, DType::kF32});
+  if (!tied_output) s.tensors.push_back({"output.weight", {dim, vocab}, DType::kF16});
+  return s;
+}
+
+uint64_t NumberFormat::bytes(int64_t elements) const {
+  const int64_t blocks = (elements + block_elements - 1) / block_elements;
+  return u(blocks) * u(block_bytes);
+}
+
+NumberFormat number_format_of(DType type) {
+  const DTypeTraits* t = dtype_traits(type);
+  NumberFormat f;
+  f.name = t->name;
+  f.block_elements = t->block_elements;
+  f.block_bytes = t->block_bytes;
+  f.dtype = type;
+  return f;
+}
+
+Result<NumberFormat> number_format(std::string_view name) {
+  const std::string n = lower(name);
+  if (n == "fp8" || n == "f8" || n == "fp8_e4m3") {
+    NumberFormat f;
+    f.name = "fp8";
+    f.block_elements = 1;
+    f.block_bytes = 1;
+    return f;
+  }
+  Result<DType> type = dtype_from_name(n);
+  if (!type.ok()) {
+    return invalid_argument("precision '" + std::string(name) +
+                            "': expected one of f32, f16, bf16, q8_0, q6_k, q4_k, q4_0, fp8");
+  }
+  return number_format_of(*type);
+}
+
+Footprint compute_footprint(const ModelShape& shape, const FootprintRequest& request) {
+  Footprint f;
+  f.context = request.context > 0 ? request.context : shape.max_context;
+  f.sequences = std::max<int64_t>(request.sequences, 0);
+  f.batch_tokens = request.batch_tokens;
+  f.weights_format = request.weights ? request.weights->name : stored_format(shape);
+  f.kv_format = request.kv.name;
+
+  uint64_t copied_small_tensors = 0;  // norms and biases are decoded to F32 beside the mapping
+  for (const TensorShape& t : shape.tensors) {
+    f.weights_bytes += tensor_bytes(t, request.weights);
+    if (t.dims.size() == 1) copied_small_tensors += u(t.elements()) * kF32Bytes;
+  }
+  if (shape.kind == ModelKind::kGenerate) {
+    f.kv_bytes_per_token = 2 * u(shape.layers) * request.kv.bytes(shape.kv_dim());
+  }
+  f.kv_cache_bytes = f.kv_bytes_per_token * u(f.context) * u(f.sequences);
+  f.activation_bytes = activation_bytes(shape, request, f.context);
+  f.overhead_bytes = request.runtime_overhead_bytes + shape.metadata_bytes + copied_small_tensors;
+  return f;
+}
+
+std::string Footprint::breakdown() const {
+  std::string kv = "KV cache " + format_bytes(kv_cache_bytes);
+  if (kv_bytes_per_token > 0) {
+    kv += " (" + kv_format + ", " + plural(context, "token") + " × " +
+          plural(sequences, "sequence") + " × " + format_bytes(kv_bytes_per_token) + ")";
+  }
+  return "weights " + format_bytes(weights_bytes) + " (" + weights_format + ") + " + kv +
+         " + activations " + format_bytes(activation_bytes) + " (batch of " +
+         plural(batch_tokens, "token") + ") + overhead " + format_bytes(overhead_bytes) + " = " +
+         format_bytes(total_bytes());
+}
+
+std::string explain_refusal(const ModelShape& shape, const FootprintRequest& request,
+                            std::string_view slice, uint64_t available_bytes,
+                            std::span<const CapacityOption> larger) {
+  const Footprint need = compute_footprint(shape, request);
+  const auto fits = [&](const FootprintRequest& r) {
+    return compute_footprint(shape, r).total_bytes() <= available_bytes;
+  };
+  std::string out = "model '" + shape.name + "' does not fit slice '" + std::string(slice) +
+                    "': needs " + format_bytes(need.total_bytes()) + ", " +
+                    format_bytes(available_bytes) + " available";
+  if (need.total_bytes() > available_bytes) {
+    out += " (short by " + format_bytes(need.total_bytes() - available_bytes) + ")";
+  }
+  out += "\n  needs: " + need.breakdown();
+  std::vector<std::string> options;
+
+  // Context and sequences only scale the KV cache: solve for the largest that fits, then check.
+  if (need.kv_bytes_per_token > 0) {
+    FootprintRequest r = request;
+    r.context = need.context;
+    r.sequences = 0;
+    const uint64_t fixed = compute_footprint(shape, r).total_bytes();
+    if (fixed < available_bytes) {
+      const uint64_t room = available_bytes - fixed;
+      int64_t context = static_cast<int64_t>(
+          room / (need.kv_bytes_per_token * std::max<uint64_t>(u(need.sequences), 1)));
+      if (context >= 256) context -= context % 128;  // a round number people would configure
+      r.sequences = need.sequences;
+      for (; context > 0; --context) {
+        r.context = context;
+        if (fits(r)) break;
+      }
+      if (context > 0 && context < need.context) {
+        options.push_back("a context of " + plural(context, "token") + " (instead of " +
+                          std::to_string(need.context) + ")");
+      }
+      r.context = need.context;
+      const auto sequences =
+          static_cast<int64_t>(room / (need.kv_bytes_per_token * u(need.context)));
+      r.sequences = sequences;
+      if (sequences >= 1 && sequences < need.sequences && fits(r)) {
+        options.push_back(plural(sequences, "sequence") + " at once (instead of " +
+                          std::to_string(need.sequences) + ")");
+      }
+    }
+  }
+  for (int64_t batch = request.batch_tokens / 2; batch >= 1; batch /= 2) {
+    FootprintRequest r = request;
+    r.batch_tokens = batch;
+    if (fits(r)) {
+      options.push_back("a batch of " + plural(batch, "token") + " (instead of " +
+                        std::to_string(request.batch_tokens) + ")");
+      break;
+    }
+  }
+  if (need.kv_bytes_per_token > 0) {
+    for (const char* name : {"f16", "q8_0", "fp8"}) {
+      FootprintRequest r = request;
+      r.kv = *number_format(name);
+      const double bits = 8.0 * static_cast<double>(r.kv.block_bytes) / r.kv.block_elements;
+      const double now =
+          8.0 * static_cast<double>(request.kv.block_bytes) / request.kv.block_elements;
+      if (bits < now && fits(r)) {
+        options.push_back("a KV cache in " + r.kv.name + " (" +
+                          format_bytes(compute_footprint(shape, r).total_bytes()) + " in all)");
+        break;
+      }
+    }
+  }
+  for (const char* name : {"f16", "q8_0", "q6_k", "q4_k", "q4_0"}) {
+    FootprintRequest r = request;
+    r.weights = *number_format(name);
+    const Footprint lower_precision = compute_footprint(shape, r);
+    if (lower_precision.weights_bytes < need.weights_bytes && fits(r)) {
+      options.push_back("weights in " + r.weights->name + " (" +
+                        format_bytes(lower_precision.total_bytes()) + " in all)");
+      break;
+    }
+  }
+  const CapacityOption* best = nullptr;
+  for (const CapacityOption& option : larger) {
+    if (option.bytes >= need.total_bytes() && (best == nullptr || option.bytes < best->bytes)) {
+      best = &option;
+    }
+  }
+  if (best != nullptr) {
+    options.push_back("a larger slice: " + best->name + " (" + format_bytes(best->bytes) + ")");
+  }
+  if (options.empty()) {
+    out += "\n  nothing smaller fits; the slice needs at least " + format_bytes(need.total_bytes());
+  } else {
+    out += "\n  would fit with any one of:";
+    for (const std::string& o : options) out += "\n  - " + o;
+  }
+  return out;
+}
+
+}  // namespace tessera

@@ -1,0 +1,62 @@
+#include "runtime/slice_model.h"
+
+namespace tessera {
+
+Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Slice& slice,
+                                                     const SliceModelOptions& options,
+                                                     std::span<const CapacityOption> larger) {
+  ModelShape shape;
+  {
+    // The header alone: nothing of the tensor data is touched before the arena agrees.
+    TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
+    TESSERA_ASSIGN_OR_RETURN(shape, model_shape_from_gguf(file));
+  }
+  if (shape.kind != ModelKind::kGenerate) {
+    return unimplemented(path + ": slice model instances run decoders; " +
+                         model_kind_name(shape.kind) + " models are not wired in yet");
+  }
+  if (options.context < 0 || options.context > shape.max_context || options.sequences < 1 ||
+      options.batch_tokens < 1) {
+    return invalid_argument(path + ": context must be 0.." + std::to_string(shape.max_context) +
+                            ", sequences and batch tokens at least 1");
+  }
+  FootprintRequest request;
+  request.context = options.context;
+  request.sequences = options.sequences;
+  request.batch_tokens = options.batch_tokens;
+  request.threads = options.threads;
+  request.runtime_overhead_bytes = options.runtime_overhead_bytes;
+  request.kv = *number_format("f32");  // what KvCache stores
+  const Footprint footprint = compute_footprint(shape, request);
+  Arena& arena = slice.arena();
+  const uint64_t available = arena.available_bytes();
+  if (footprint.total_bytes() > available) {
+    return resource_exhausted(explain_refusal(shape, request, slice.name(), available, larger));
+  }
+
+  std::unique_ptr<SliceModel> m(new SliceModel());
+  m->footprint_ = footprint;
+  m->batch_tokens_ = options.batch_tokens;
+  TESSERA_ASSIGN_OR_RETURN(m->weights_,
+                           arena.reserve(footprint.weights_bytes, "weights of " + path));
+  TESSERA_ASSIGN_OR_RETURN(m->scratch_,
+                           arena.reserve(footprint.activation_bytes, "scratch of " + path));
+  TESSERA_ASSIGN_OR_RETURN(m->overhead_,
+                           arena.reserve(footprint.overhead_bytes, "runtime overhead of " + path));
+  TESSERA_ASSIGN_OR_RETURN(m->model_, LlamaModel::load(path));
+  const LlamaConfig& c = m->model_->config();
+  m->kv_ = std::make_unique<SliceKvCache>(arena, c.n_layers, footprint.context, c.kv_dim());
+  return m;
+}
+
+Status SliceModel::forward(std::span<const BatchToken> batch, std::vector<float>& logits,
+                           ThreadPool& pool) {
+  if (static_cast<int64_t>(batch.size()) > batch_tokens_) {
+    return invalid_argument("a batch of " + std::to_string(batch.size()) + " tokens exceeds the " +
+                            std::to_string(batch_tokens_) + " the slice reserved scratch for");
+  }
+  TESSERA_RETURN_IF_ERROR(kv_->check(batch));
+  return model_->forward(batch, kv_->cache(), logits, pool);
+}
+
+}  // namespace tessera

@@ -1,0 +1,59 @@
+// A decoder model instance loaded into a Slice. Loading computes the Footprint from the GGUF header
+// alone and refuses, with explain_refusal's breakdown and suggestions, when it does not fit what
+// the slice's Arena has left; otherwise it charges the mapped weights (all tensor data), the
+// activation scratch of one batch and the runtime overhead before the model is opened, and the KV
+// cache then grows one reserved sequence at a time (SliceKvCache).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "models/footprint.h"
+#include "models/llama_model.h"
+#include "runtime/slice.h"
+#include "runtime/slice_kv_cache.h"
+
+namespace tessera {
+
+struct SliceModelOptions {
+  int64_t context = 0;        // tokens per sequence; 0: the model's
+  int64_t sequences = 1;      // sequences the footprint must hold at once
+  int64_t batch_tokens = 64;  // tokens per forward pass (sizes the scratch)
+  int threads = 1;
+  uint64_t runtime_overhead_bytes = kCpuRuntimeOverheadBytes;
+};
+
+class SliceModel {
+ public:
+  // ResourceExhausted with the explanation when the footprint does not fit; `larger` lists
+  // capacities the explanation may suggest (the device's larger profiles).
+  static Result<std::unique_ptr<SliceModel>> load(const std::string& path, Slice& slice,
+                                                  const SliceModelOptions& options,
+                                                  std::span<const CapacityOption> larger = {});
+
+  const Footprint& footprint() const { return footprint_; }
+  const LlamaModel& model() const { return *model_; }
+  SliceKvCache& kv() { return *kv_; }
+  int64_t batch_tokens() const { return batch_tokens_; }
+
+  // LlamaModel::forward, after checking the batch against the slice: at most batch_tokens tokens,
+  // admitted sequences, positions inside the slice's context.
+  Status forward(std::span<const BatchToken> batch, std::vector<float>& logits, ThreadPool& pool);
+
+ private:
+  SliceModel() = default;
+
+  // Declared first so they are released after the memory they stand for is gone.
+  Reservation weights_, scratch_, overhead_;
+  Footprint footprint_;
+  int64_t batch_tokens_ = 0;
+  std::unique_ptr<LlamaModel> model_;
+  std::unique_ptr<SliceKvCache> kv_;
+};
+
+}  // namespace tessera
