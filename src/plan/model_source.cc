@@ -1,0 +1,323 @@
+#include "plan/model_source.h"
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "gguf/file.h"
+#include "plan/yaml_fields.h"
+
+namespace tessera::plan {
+namespace {
+
+// Dimensions past these are typos (a 10^12-wide layer), and would overflow byte counts.
+constexpr int64_t kMaxDim = int64_t{1} << 24;
+constexpr int64_t kMaxLayers = 4096;
+constexpr int64_t kMaxContext = int64_t{1} << 26;
+constexpr int64_t kDefaultBertContext = 512;
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+Status check_dims(const ModelDims& d, const std::string& where) {
+  const auto positive = [&](const char* name, int64_t v, int64_t max) -> Status {
+    if (v < 1 || v > max) {
+      return invalid_argument(where + ": " + name + "=" + str(v) + " must be 1.." + str(max));
+    }
+    return {};
+  };
+  TESSERA_RETURN_IF_ERROR(positive("layers", d.layers, kMaxLayers));
+  TESSERA_RETURN_IF_ERROR(positive("dim", d.dim, kMaxDim));
+  TESSERA_RETURN_IF_ERROR(positive("heads", d.heads, kMaxDim));
+  TESSERA_RETURN_IF_ERROR(positive("ffn", d.ffn, kMaxDim));
+  TESSERA_RETURN_IF_ERROR(positive("vocab", d.vocab, kMaxDim));
+  TESSERA_RETURN_IF_ERROR(positive("context", d.context, kMaxContext));
+  if (d.kv_heads < 0 || d.kv_heads > d.heads) {
+    return invalid_argument(where + ": kv_heads=" + str(d.kv_heads) +
+                            " must be 1..heads=" + str(d.heads));
+  }
+  if (d.kv_heads > 0 && d.heads % d.kv_heads != 0) {
+    return invalid_argument(where + ": kv_heads=" + str(d.kv_heads) +
+                            " does not divide heads=" + str(d.heads) +
+                            " (grouped-query attention shares K/V among equal groups)");
+  }
+  if (d.head_dim < 0 || d.head_dim > kMaxDim) {
+    return invalid_argument(where + ": head_dim=" + str(d.head_dim) + " must be 1.." +
+                            str(kMaxDim));
+  }
+  if (d.head_dim == 0 && d.dim % d.heads != 0) {
+    return invalid_argument(where + ": dim=" + str(d.dim) +
+                            " is not a multiple of heads=" + str(d.heads) +
+                            "; give head_dim when heads × head_dim differs from dim");
+  }
+  if (d.kind != ModelKind::kGenerate && d.kv_heads != 0 && d.kv_heads != d.heads) {
+    return invalid_argument(where + ": an encoder has kv_heads = heads (" + str(d.heads) +
+                            "), got kv_heads=" + str(d.kv_heads));
+  }
+  return {};
+}
+
+ModelShape bert_shape(const ModelDims& d) {
+  ModelShape s;
+  s.name = d.name;
+  s.arch = "bert";
+  s.kind = d.kind;
+  s.layers = d.layers;
+  s.dim = d.dim;
+  s.n_heads = d.heads;
+  s.n_kv_heads = d.heads;
+  s.head_dim = d.dim / d.heads;
+  s.ffn = d.ffn;
+  s.vocab = d.vocab;
+  s.max_context = d.context;
+  const auto add = [&](std::string name, std::vector<int64_t> dims, DType type) {
+    s.tensors.push_back({std::move(name), std::move(dims), type});
+  };
+  // The layout of llama.cpp's BERT GGUF, which models/bert_weights.cc loads.
+  add("token_embd.weight", {d.dim, d.vocab}, DType::kF16);
+  add("token_types.weight", {d.dim, d.type_vocab}, DType::kF32);
+  add("position_embd.weight", {d.dim, d.context}, DType::kF32);
+  add("token_embd_norm.weight", {d.dim}, DType::kF32);
+  add("token_embd_norm.bias", {d.dim}, DType::kF32);
+  for (int64_t l = 0; l < d.layers; ++l) {
+    const std::string b = "blk." + str(l) + ".";
+    for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+      add(b + m + ".weight", {d.dim, d.dim}, DType::kF16);
+      add(b + m + ".bias", {d.dim}, DType::kF32);
+    }
+    add(b + "attn_output_norm.weight", {d.dim}, DType::kF32);
+    add(b + "attn_output_norm.bias", {d.dim}, DType::kF32);
+    add(b + "ffn_up.weight", {d.dim, d.ffn}, DType::kF16);
+    add(b + "ffn_up.bias", {d.ffn}, DType::kF32);
+    add(b + "ffn_down.weight", {d.ffn, d.dim}, DType::kF16);
+    add(b + "ffn_down.bias", {d.dim}, DType::kF32);
+    add(b + "layer_output_norm.weight", {d.dim}, DType::kF32);
+    add(b + "layer_output_norm.bias", {d.dim}, DType::kF32);
+  }
+  if (d.kind == ModelKind::kRerank) {
+    add("cls.weight", {d.dim, d.dim}, DType::kF16);
+    add("cls.bias", {d.dim}, DType::kF32);
+    add("cls.output.weight", {d.dim, 1}, DType::kF32);
+    add("cls.output.bias", {1}, DType::kF32);
+  }
+  return s;
+}
+
+// llama_model_shape assumes head_dim = dim / heads; models with another head size (Gemma,
+// Mistral-Nemo, Qwen3) get their attention matrices resized here.
+void resize_attention(ModelShape& s, int64_t head_dim) {
+  s.head_dim = head_dim;
+  const int64_t q_dim = s.n_heads * head_dim, kv_dim = s.kv_dim();
+  for (TensorShape& t : s.tensors) {
+    const auto ends = [&](std::string_view suffix) {
+      return t.name.size() >= suffix.size() &&
+             t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends("attn_q.weight")) t.dims = {s.dim, q_dim};
+    if (ends("attn_k.weight") || ends("attn_v.weight")) t.dims = {s.dim, kv_dim};
+    if (ends("attn_output.weight")) t.dims = {q_dim, s.dim};
+  }
+}
+
+}  // namespace
+
+Result<ModelShape> shape_from_dims(const ModelDims& dims, const std::string& where) {
+  TESSERA_RETURN_IF_ERROR(check_dims(dims, where));
+  if (dims.kind != ModelKind::kGenerate || dims.arch == "bert") {
+    if (dims.head_dim != 0 && dims.head_dim * dims.heads != dims.dim) {
+      return invalid_argument(where +
+                              ": an encoder's heads × head_dim must equal dim=" + str(dims.dim));
+    }
+    ModelDims d = dims;
+    if (d.kind == ModelKind::kGenerate) d.kind = ModelKind::kEmbed;
+    return bert_shape(d);
+  }
+  const int64_t kv_heads = dims.kv_heads > 0 ? dims.kv_heads : dims.heads;
+  ModelShape s = llama_model_shape(dims.name, dims.layers, dims.dim, dims.heads, kv_heads, dims.ffn,
+                                   dims.vocab, dims.context, dims.tied_output);
+  s.arch = dims.arch;
+  if (dims.head_dim > 0 && dims.head_dim * dims.heads != dims.dim) {
+    resize_attention(s, dims.head_dim);
+  } else if (dims.head_dim > 0) {
+    s.head_dim = dims.head_dim;
+  }
+  if (dims.arch == "qwen2") {  // q, k and v projections carry biases
+    for (int64_t l = 0; l < dims.layers; ++l) {
+      const std::string b = "blk." + str(l) + ".";
+      s.tensors.push_back({b + "attn_q.bias", {s.n_heads * s.head_dim}, DType::kF32});
+      s.tensors.push_back({b + "attn_k.bias", {s.kv_dim()}, DType::kF32});
+      s.tensors.push_back({b + "attn_v.bias", {s.kv_dim()}, DType::kF32});
+    }
+  }
+  return s;
+}
+
+Result<ModelDims> parse_dims(std::string_view text) {
+  ModelDims d;
+  bool have_context = false;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    size_t end = text.find(',', begin);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view item = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return invalid_argument("--dims: '" + std::string(item) + "': expected NAME=VALUE");
+    }
+    const std::string key(item.substr(0, eq));
+    const std::string value(item.substr(eq + 1));
+    if (key == "name") {
+      d.name = value;
+      continue;
+    }
+    if (key == "arch") {
+      if (value != "llama" && value != "qwen2" && value != "bert") {
+        return invalid_argument("--dims arch='" + value + "': expected llama, qwen2 or bert");
+      }
+      d.arch = value;
+      if (value == "bert" && d.kind == ModelKind::kGenerate) d.kind = ModelKind::kEmbed;
+      continue;
+    }
+    if (key == "kind") {
+      if (value == "generate")
+        d.kind = ModelKind::kGenerate;
+      else if (value == "embed")
+        d.kind = ModelKind::kEmbed;
+      else if (value == "rerank")
+        d.kind = ModelKind::kRerank;
+      else
+        return invalid_argument("--dims kind='" + value + "': expected generate, embed or rerank");
+      continue;
+    }
+    int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size()) {
+      return invalid_argument("--dims " + key + "='" + value + "': expected a whole number");
+    }
+    if (key == "layers")
+      d.layers = v;
+    else if (key == "dim")
+      d.dim = v;
+    else if (key == "heads")
+      d.heads = v;
+    else if (key == "kv_heads")
+      d.kv_heads = v;
+    else if (key == "head_dim")
+      d.head_dim = v;
+    else if (key == "ffn")
+      d.ffn = v;
+    else if (key == "vocab")
+      d.vocab = v;
+    else if (key == "context") {
+      d.context = v;
+      have_context = true;
+    } else if (key == "tied")
+      d.tied_output = v != 0;
+    else {
+      return invalid_argument("--dims: unknown name '" + key +
+                              "' (expected layers, dim, heads, kv_heads, head_dim, ffn, vocab, "
+                              "context, tied, kind, arch, name)");
+    }
+  }
+  if (!have_context) d.context = d.kind == ModelKind::kGenerate ? 4096 : kDefaultBertContext;
+  for (const auto& [name, v] : {std::pair{"layers", d.layers},
+                                {"dim", d.dim},
+                                {"heads", d.heads},
+                                {"ffn", d.ffn},
+                                {"vocab", d.vocab}}) {
+    if (v == 0) return invalid_argument(std::string("--dims: missing ") + name + "=N");
+  }
+  return d;
+}
+
+Result<ModelShape> shape_from_hf_config(const std::string& json, const std::string& source) {
+  nlohmann::json c;
+  try {
+    c = nlohmann::json::parse(json);
+  } catch (const nlohmann::json::parse_error& e) {
+    return invalid_argument(source + ": malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                            e.what());
+  }
+  if (!c.is_object()) return invalid_argument(source + ": expected a JSON object");
+  // Multimodal checkpoints keep the language model's dimensions in text_config.
+  if (c.contains("text_config") && c["text_config"].is_object() && !c.contains("hidden_size")) {
+    c = c["text_config"];
+  }
+  for (const char* moe : {"num_local_experts", "num_experts", "n_routed_experts"}) {
+    if (c.contains(moe) && !c[moe].is_null()) {
+      return unimplemented(source + ": mixture-of-experts configs (" + moe +
+                           ") are not planned yet: their expert weights are not dense");
+    }
+  }
+  const auto field = [&](const char* key, bool required, int64_t fallback) -> Result<int64_t> {
+    if (!c.contains(key) || c[key].is_null()) {
+      if (required) return invalid_argument(source + ": missing field '" + key + "'");
+      return fallback;
+    }
+    const nlohmann::json& v = c[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+      return invalid_argument(source + ": field '" + key +
+                              "': expected a non-negative integer, got " + v.dump());
+    }
+    return v.get<int64_t>();
+  };
+  ModelDims d;
+  const std::string model_type = c.contains("model_type") && c["model_type"].is_string()
+                                     ? c["model_type"].get<std::string>()
+                                     : "";
+  if (model_type.empty()) return invalid_argument(source + ": missing field 'model_type'");
+  d.name = c.contains("_name_or_path") && c["_name_or_path"].is_string()
+               ? c["_name_or_path"].get<std::string>()
+               : model_type;
+  const bool encoder = model_type == "bert" || model_type == "roberta" ||
+                       model_type == "xlm-roberta" || model_type == "nomic_bert";
+  bool rerank = false;
+  if (c.contains("architectures") && c["architectures"].is_array()) {
+    for (const auto& a : c["architectures"]) {
+      rerank = rerank || (a.is_string() && a.get<std::string>().find("ForSequenceClassification") !=
+                                               std::string::npos);
+    }
+  }
+  TESSERA_ASSIGN_OR_RETURN(d.layers, field("num_hidden_layers", true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.dim, field("hidden_size", true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.heads, field("num_attention_heads", true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.kv_heads, field("num_key_value_heads", false, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.head_dim, field("head_dim", false, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.ffn, field("intermediate_size", true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.vocab, field("vocab_size", true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.context,
+                           field("max_position_embeddings", !encoder, kDefaultBertContext));
+  if (encoder) {
+    d.arch = "bert";
+    d.kind = rerank ? ModelKind::kRerank : ModelKind::kEmbed;
+    TESSERA_ASSIGN_OR_RETURN(d.type_vocab, field("type_vocab_size", false, 2));
+    d.type_vocab = std::max<int64_t>(d.type_vocab, 1);
+  } else {
+    d.arch = model_type == "qwen2" ? "qwen2" : "llama";
+    if (c.contains("tie_word_embeddings")) {
+      if (!c["tie_word_embeddings"].is_boolean()) {
+        return invalid_argument(source + ": field 'tie_word_embeddings': expected true or false");
+      }
+      d.tied_output = c["tie_word_embeddings"].get<bool>();
+    }
+  }
+  return shape_from_dims(d, source);
+}
+
+Result<ModelShape> load_model_shape(const std::string& path) {
+  char magic[4] = {};
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found(path + ": cannot open");
+    in.read(magic, sizeof magic);
+  }
+  if (std::string_view(magic, 4) == "GGUF") {
+    TESSERA_ASSIGN_OR_RETURN(const gguf::File file, gguf::File::open(path));
+    return model_shape_from_gguf(file);
+  }
+  TESSERA_ASSIGN_OR_RETURN(const std::string text, read_text_file(path));
+  return shape_from_hf_config(text, path);
+}
+
+}  // namespace tessera::plan

@@ -1,0 +1,120 @@
+// Model inputs: named dims, HF config.json, and their malformed forms.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "plan/model_source.h"
+#include "testing/command.h"
+
+namespace tessera::plan {
+namespace {
+
+std::string message_of(const Status& s) { return s.message(); }
+
+TEST(PlanModelSourceTest, DimsParseAndBuildLlama) {
+  Result<ModelDims> d = parse_dims("layers=32,dim=4096,heads=32,kv_heads=8,ffn=14336,vocab=128256");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  Result<ModelShape> s = shape_from_dims(*d, "--dims");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->kv_dim(), 1024);
+  EXPECT_NEAR(static_cast<double>(s->params()) / 1e9, 8.03, 0.01);
+}
+
+TEST(PlanModelSourceTest, InconsistentDimsNameThem) {
+  const auto error = [](const std::string& text) {
+    Result<ModelDims> d = parse_dims(text);
+    if (!d.ok()) return message_of(d.status());
+    Result<ModelShape> s = shape_from_dims(*d, "--dims");
+    return s.ok() ? std::string() : message_of(s.status());
+  };
+  EXPECT_NE(error("layers=32,dim=4096,heads=32,kv_heads=5,ffn=1,vocab=9")
+                .find("kv_heads=5 does not divide heads=32"),
+            std::string::npos);
+  EXPECT_NE(error("layers=2,dim=4100,heads=32,ffn=1,vocab=9")
+                .find("dim=4100 is not a multiple of heads=32"),
+            std::string::npos);
+  EXPECT_NE(error("layers=0,dim=64,heads=4,ffn=1,vocab=9").find("missing layers"),
+            std::string::npos);
+  EXPECT_NE(error("layers=2,dim=64,heads=4,kv_heads=8,ffn=1,vocab=9").find("kv_heads=8"),
+            std::string::npos);
+  EXPECT_NE(error("layers=2,dim=64,heads=4,ffn=1").find("missing vocab"), std::string::npos);
+  EXPECT_NE(error("layers=two,dim=64").find("layers='two'"), std::string::npos);
+  EXPECT_NE(error("layers=2,depth=3").find("unknown name 'depth'"), std::string::npos);
+  EXPECT_NE(error("layers").find("expected NAME=VALUE"), std::string::npos);
+}
+
+TEST(PlanModelSourceTest, HeadDimOtherThanDimOverHeads) {
+  Result<ModelShape> s = shape_from_dims(
+      *parse_dims("layers=2,dim=5120,heads=32,kv_heads=8,head_dim=128,ffn=64,vocab=10"), "t");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->head_dim, 128);
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const TensorShape& t : s->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["blk.0.attn_q.weight"], (std::vector<int64_t>{5120, 4096}));
+  EXPECT_EQ(dims["blk.0.attn_k.weight"], (std::vector<int64_t>{5120, 1024}));
+  EXPECT_EQ(dims["blk.0.attn_output.weight"], (std::vector<int64_t>{4096, 5120}));
+}
+
+TEST(PlanModelSourceTest, HfConfigOfMistral) {
+  const std::string path =
+      std::string(TESSERA_TEST_SOURCE_DIR) + "/../examples/fleet/configs/mistral-7b-v0.3.json";
+  Result<ModelShape> s = load_model_shape(path);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->layers, 32);
+  EXPECT_EQ(s->kv_dim(), 1024);
+  EXPECT_EQ(s->max_context, 32768);
+  EXPECT_NEAR(static_cast<double>(s->params()) / 1e9, 7.25, 0.01);
+}
+
+TEST(PlanModelSourceTest, HfConfigOfEncoders) {
+  Result<ModelShape> embed = shape_from_hf_config(
+      R"({"model_type":"bert","architectures":["BertModel"],"hidden_size":384,
+          "num_hidden_layers":6,"num_attention_heads":12,"intermediate_size":1536,
+          "vocab_size":30522,"max_position_embeddings":512})",
+      "c.json");
+  ASSERT_TRUE(embed.ok()) << embed.status().to_string();
+  EXPECT_EQ(embed->kind, ModelKind::kEmbed);
+  Result<ModelShape> rerank = shape_from_hf_config(
+      R"({"model_type":"xlm-roberta","architectures":["XLMRobertaForSequenceClassification"],
+          "hidden_size":768,"num_hidden_layers":12,"num_attention_heads":12,
+          "intermediate_size":3072,"vocab_size":250002,"max_position_embeddings":514})",
+      "c.json");
+  ASSERT_TRUE(rerank.ok()) << rerank.status().to_string();
+  EXPECT_EQ(rerank->kind, ModelKind::kRerank);
+}
+
+TEST(PlanModelSourceTest, MalformedHfConfigs) {
+  const auto error = [](const std::string& json) {
+    Result<ModelShape> s = shape_from_hf_config(json, "config.json");
+    return s.ok() ? std::string() : s.status().message();
+  };
+  EXPECT_NE(error("{\"model_type\": \"llama\",").find("config.json: malformed JSON at byte"),
+            std::string::npos);
+  EXPECT_NE(error("[1, 2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(error(R"({"hidden_size": 64})").find("missing field 'model_type'"), std::string::npos);
+  EXPECT_NE(
+      error(R"({"model_type":"llama","hidden_size":64})").find("missing field 'num_hidden_layers'"),
+      std::string::npos);
+  EXPECT_NE(error(R"({"model_type":"llama","hidden_size":"big","num_hidden_layers":2})")
+                .find("field 'hidden_size': expected a non-negative integer, got \"big\""),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model_type":"mixtral","num_local_experts":8})").find("mixture-of-experts"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model_type":"llama","hidden_size":64,"num_hidden_layers":2,
+                      "num_attention_heads":4,"num_key_value_heads":3,"intermediate_size":8,
+                      "vocab_size":10,"max_position_embeddings":16})")
+                .find("config.json: kv_heads=3 does not divide heads=4"),
+            std::string::npos);
+}
+
+TEST(PlanModelSourceTest, MissingAndTruncatedFiles) {
+  testing::TempDir dir;
+  EXPECT_EQ(load_model_shape(dir.file("none.json")).status().code(), StatusCode::kNotFound);
+  const std::string gguf = testing::write_file(dir, "cut.gguf", std::string("GGUF\x03\0\0", 7));
+  Result<ModelShape> s = load_model_shape(gguf);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("cut.gguf"), std::string::npos) << s.status().message();
+}
+
+}  // namespace
+}  // namespace tessera::plan
