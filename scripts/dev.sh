@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Debian 12 packages the build and the tests need.
 PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-          libpcre2-dev libutf8proc-dev libyaml-cpp-dev python3 python3-numpy python3-jinja2)
+          libpcre2-dev libutf8proc-dev libyaml-cpp-dev libboost-dev python3 python3-numpy python3-jinja2)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {
@@ -38,13 +38,10 @@ run_tests() {
 
 demo() {
   build build -DCMAKE_BUILD_TYPE=Release
-  local out=build/demo
-  mkdir -p "$out"
-  # `tessera serve` on the demo repository arrives with the serving issue; today the demo packs a
-  # small synthetic llama model and shows what Tessera reads from it.
-  ./build/tessera pack --synthetic llama --layers 4 --dim 256 --ffn 768 --heads 8 --kv-heads 4 \
-    --context 2048 --type q8_0 --seed 1 -o "$out/demo-llama-q8_0.gguf"
-  ./build/tessera inspect "$out/demo-llama-q8_0.gguf"
+  # The bundled demo repository (three slices: a small synthetic llama chat model, a BERT embedder
+  # and a BERT reranker) is written into build/demo-repository on first start. Ctrl-C stops it.
+  echo "== tessera serve: try the curl examples in README.md (HTTP :8000, metrics :8002)"
+  exec ./build/tessera serve
 }
 
 test_all() {

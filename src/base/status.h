@@ -18,6 +18,7 @@ enum class StatusCode {
   kIoError,
   kUnimplemented,
   kResourceExhausted,  // quota or capacity exceeded
+  kUnavailable,        // not ready or shutting down; retrying later may succeed
   kInternal,
 };
 
@@ -58,6 +59,9 @@ inline Status unimplemented(std::string message) {
 }
 inline Status resource_exhausted(std::string message) {
   return Status(StatusCode::kResourceExhausted, std::move(message));
+}
+inline Status unavailable(std::string message) {
+  return Status(StatusCode::kUnavailable, std::move(message));
 }
 inline Status internal_error(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));

@@ -20,6 +20,9 @@ Action register_pack(CLI::App& root);
 Action register_quantize(CLI::App& root);
 Action register_run(CLI::App& root);
 Action register_perf(CLI::App& root);
+Action register_slices(CLI::App& root);
+Action register_plan(CLI::App& root);
+Action register_serve(CLI::App& root);
 
 // Prints "tessera <command>: <status>" to stderr and returns the exit code for it: usage errors
 // (InvalidArgument) give 2, everything else 1.

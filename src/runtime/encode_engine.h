@@ -1,0 +1,94 @@
+// Dynamic batching for one embed or rerank model instance. Requests wait in a bounded queue; the
+// engine thread takes the oldest and waits up to max_queue_delay for more to arrive (or until
+// max_batch texts are waiting), then runs them all in one step: the texts of every embed request
+// go through one Encoder::embed call (which packs them into forward passes of at most
+// max_batch_tokens tokens); rerank requests, each with its own query, run one after another in
+// the same step. A request that fails alone (a text too long without truncation) does not fail
+// the others: the step falls back to running each request by itself.
+//
+// Threads: submit() is thread-safe; callbacks run on the engine thread and must not block.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "runtime/encode.h"
+#include "runtime/engine_observer.h"
+#include "runtime/step_runner.h"
+
+namespace tessera {
+
+struct EncodeEngineOptions {
+  int64_t max_batch = 32;             // texts (or documents) per step
+  int64_t max_queue_delay_us = 2000;  // how long the oldest request waits for company
+  size_t max_queue_size = 64;         // requests waiting; more are refused
+  EncodeOptions encode;
+};
+
+struct EncodeRequest {
+  bool rerank = false;
+  std::string query;               // rerank only
+  std::vector<std::string> texts;  // texts to embed, or documents to score
+};
+
+struct EncodeOutcome {
+  std::vector<std::vector<float>> embeddings;  // embed: one per text
+  std::vector<float> scores;                   // rerank: one per document
+  int64_t dim = 0;
+  int64_t tokens = 0;
+};
+
+using EncodeDone = std::function<void(Result<EncodeOutcome>)>;
+
+class EncodeEngine {
+ public:
+  // `rerank`: the model scores pairs (else it embeds). Everything passed must outlive the engine.
+  EncodeEngine(const Encoder& encoder, bool rerank, StepRunner& runner, EncodeEngineOptions options,
+               EngineObserver* observer = nullptr);
+  ~EncodeEngine();  // drain()
+  EncodeEngine(const EncodeEngine&) = delete;
+  EncodeEngine& operator=(const EncodeEngine&) = delete;
+
+  // InvalidArgument for an empty request or the wrong kind, ResourceExhausted when the queue is
+  // full, Unavailable once draining. Otherwise `done` is called exactly once.
+  Status submit(EncodeRequest request, EncodeDone done);
+  void drain();  // refuses new requests, finishes the queued ones, stops the thread
+  size_t queued() const;
+
+ private:
+  struct Job {
+    EncodeRequest request;
+    EncodeDone done;
+    int64_t enqueue_ns = 0;
+  };
+
+  void loop();
+  // Takes the jobs of the next step from the queue (lock held), after waiting for company.
+  std::vector<Job> take_batch(std::unique_lock<std::mutex>& lock);
+  void run_batch(std::vector<Job>& jobs);
+  Result<EncodeOutcome> run_one(const EncodeRequest& request, ThreadPool& pool) const;
+
+  const Encoder& encoder_;
+  const bool rerank_;
+  StepRunner& runner_;
+  const EncodeEngineOptions options_;
+  EngineObserver* observer_;
+  SteadyClock clock_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  int64_t queued_texts_ = 0;
+  bool draining_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tessera

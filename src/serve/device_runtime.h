@@ -1,0 +1,45 @@
+// The compute side of the server for one device: its slices (each with its Arena), one compute
+// ThreadPool, and the Scheduler whose single thread runs every engine's steps on that pool
+// (DESIGN.md, "Threading"). Phase 1 runs spatial and exclusive slices on the same scheduler as
+// time-sliced ones; their dedicated pools are not wired into the server yet.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "runtime/scheduler.h"
+#include "runtime/slice.h"
+#include "runtime/slice_config.h"
+
+namespace tessera::serve {
+
+class DeviceRuntime {
+ public:
+  // Starts the scheduler. `threads` 0: the device's cores.
+  static Result<std::unique_ptr<DeviceRuntime>> create(DeviceConfig config, int threads = 0);
+  ~DeviceRuntime();
+
+  const DeviceConfig& config() const { return config_; }
+  // nullptr and -1 for an unknown slice.
+  Slice* slice(std::string_view name);
+  int slice_index(std::string_view name) const;
+  const std::vector<std::unique_ptr<Slice>>& slices() const { return slices_; }
+  Scheduler& scheduler() { return *scheduler_; }
+  ThreadPool& pool() { return *pool_; }
+  int threads() const { return pool_->size(); }
+
+ private:
+  DeviceRuntime() = default;
+
+  DeviceConfig config_;
+  std::vector<std::unique_ptr<Slice>> slices_;
+  SteadyClock clock_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace tessera::serve
