@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "plan/yaml_fields.h"
+#include "base/yaml_fields.h"
 
 namespace tessera::plan {
 namespace {

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "plan/yaml_fields.h"
+#include "base/yaml_fields.h"
 
 namespace tessera::plan {
 namespace {

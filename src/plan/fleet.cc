@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
+#include "base/yaml_fields.h"
 #include "plan/model_source.h"
-#include "plan/yaml_fields.h"
 
 namespace tessera::plan {
 namespace {

@@ -8,7 +8,5 @@ namespace tessera::plan {
 std::string fixed(double v, int digits);  // "%.*f"
 std::string pct(double fraction);         // 0.256 -> "26%"
 std::string usd(double v);                // 12345.6 -> "$12,346"
-// "&", "<", ">", '"' as HTML entities.
-std::string html_escape(const std::string& s);
 
 }  // namespace tessera::plan

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/yaml_fields.h"
 #include "gguf/file.h"
-#include "plan/yaml_fields.h"
 
 namespace tessera::plan {
 namespace {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/byte_size.h"
+#include "base/html.h"
 #include "plan/format.h"
 #include "plan/report.h"
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/byte_size.h"
+#include "base/yaml_fields.h"
 
 namespace tessera {
 namespace {
@@ -19,61 +20,31 @@ namespace {
 // Shares are fractions; sums within this of 1 are not an over-commit (25% × 4 in binary).
 constexpr double kShareEpsilon = 1e-9;
 
+// The config's own names for the shared YAML readers (base/yaml_fields.h).
 class Parser {
  public:
-  explicit Parser(const std::string& source) : source_(source) {}
+  explicit Parser(const std::string& source) : fields_(source) {}
 
   Status error(const YAML::Mark& mark, const std::string& message) const {
-    if (mark.is_null()) return invalid_argument(source_ + ": " + message);
-    return invalid_argument(source_ + ":" + std::to_string(mark.line + 1) + ":" +
-                            std::to_string(mark.column + 1) + ": " + message);
+    return fields_.error_at(mark, message);
   }
   Status error(const YAML::Node& node, const std::string& message) const {
-    return error(node.Mark(), message);
+    return fields_.error(node, message);
   }
-
   // The node must be a map whose keys are all in `allowed`, each at most once (yaml-cpp keeps the
   // first of repeated keys silently; a repeat is almost always an editing mistake).
   Status check_map(const YAML::Node& node, const std::string& path,
                    std::initializer_list<std::string_view> allowed) const {
-    if (!node.IsMap()) return error(node, path + ": expected a map of keys, got " + kind(node));
-    std::map<std::string, int> seen;  // key -> its 1-based line
-    for (const auto& entry : node) {
-      // A copy: yaml-cpp's iterators hand out proxies, and a reference into one (it->first)
-      // dangles once the proxy is gone.
-      const YAML::Node key = entry.first;
-      const std::string name = key.IsScalar() ? key.Scalar() : "?";
-      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-        std::string list;
-        for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        return error(key, path + ": unknown key '" + name + "' (expected one of: " + list + ")");
-      }
-      const auto [first, inserted] = seen.emplace(name, key.Mark().line + 1);
-      if (!inserted) {
-        return error(key, path + ": key '" + name + "' is repeated (first on line " +
-                              std::to_string(first->second) + ")");
-      }
-    }
-    return {};
+    return fields_.check_keys(node, path, allowed);
   }
-
   Result<std::string> scalar(const YAML::Node& node, const std::string& path) const {
-    if (node.IsNull()) return error(node, path + ": missing value");
-    if (!node.IsScalar()) return error(node, path + ": expected a single value, got " + kind(node));
-    return node.Scalar();
+    return fields_.text(node, path);
   }
-
-  static std::string kind(const YAML::Node& node) {
-    if (node.IsMap()) return "a map";
-    if (node.IsSequence()) return "a list";
-    if (node.IsNull()) return "nothing";
-    return "'" + node.Scalar() + "'";
-  }
-
-  const std::string& source() const { return source_; }
+  static std::string kind(const YAML::Node& node) { return YamlFields::kind(node); }
+  const std::string& source() const { return fields_.source(); }
 
  private:
-  const std::string& source_;
+  YamlFields fields_;
 };
 
 // Wraps a value parser's message with the node's position and path.

@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "plan/yaml_fields.h"
+#include "base/yaml_fields.h"
 #include "runtime/slice_config.h"
 
 namespace tessera::serve {
@@ -16,7 +16,7 @@ constexpr int64_t kMaxQueue = 1 << 20;
 constexpr int64_t kMaxSequences = 4096;
 constexpr int64_t kMaxQueueDelayUs = 10'000'000;  // 10 s
 
-Status parse_fields(const plan::YamlFields& y, const YAML::Node& root, const std::string& folder,
+Status parse_fields(const YamlFields& y, const YAML::Node& root, const std::string& folder,
                     ModelConfig& c) {
   TESSERA_RETURN_IF_ERROR(
       y.check_keys(root, "model",
@@ -85,7 +85,7 @@ Result<ModelKind> model_kind_from_name(std::string_view name) {
 
 Result<ModelConfig> parse_model_config(std::string_view yaml, const std::string& source,
                                        const std::string& folder, const std::string& name) {
-  const plan::YamlFields y(source);
+  const YamlFields y(source);
   TESSERA_ASSIGN_OR_RETURN(YAML::Node root, y.load(std::string(yaml)));
   ModelConfig config;
   config.name = name;
@@ -100,7 +100,7 @@ Result<ModelConfig> parse_model_config(std::string_view yaml, const std::string&
 
 Result<ModelConfig> load_model_config(const std::string& folder) {
   const std::string path = (std::filesystem::path(folder) / kModelConfigFile).string();
-  TESSERA_ASSIGN_OR_RETURN(std::string text, plan::read_text_file(path));
+  TESSERA_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
   const std::string name = std::filesystem::path(folder).filename().string();
   return parse_model_config(text, path, folder, name);
 }

@@ -4,13 +4,14 @@
 #include <cstdio>
 
 #include "base/byte_size.h"
+#include "base/html.h"
 #include "plan/format.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
 namespace {
 
-using plan::html_escape;
+using tessera::html_escape;
 
 std::string fixed(double value, int decimals) {
   char buffer[64];

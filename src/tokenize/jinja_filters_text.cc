@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "base/html.h"
 #include "tokenize/jinja_args.h"
 #include "tokenize/jinja_filter_kit.h"
 #include "tokenize/jinja_interpreter.h"
@@ -75,33 +76,6 @@ std::optional<double> parse_python_float(const std::string& text) {
   const double value = std::strtod(clean.c_str(), &end);
   if (*end != '\0') return std::nullopt;
   return value;
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 Result<Value> f_abs(Interpreter&, const Value& v, CallArgs& args) {

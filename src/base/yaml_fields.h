@@ -1,7 +1,7 @@
-// Reading the planner's YAML inputs (hardware catalog, fleet file) with errors that name the file,
-// line, column and field: "fleet.yaml:12:5: models[2].workload.context: expected a whole number".
-// yaml-cpp throws on malformed text and on conversions; everything here turns that into a Status.
-// (runtime/slice_config.cc has a private twin of these helpers; see the planner's upstream notes.)
+// Reading YAML inputs (slice configs, model.yaml, the hardware catalog, fleet files) with errors
+// that name the file, line, column and field:
+// "fleet.yaml:12:5: models[2].workload.context: expected a whole number". yaml-cpp throws on
+// malformed text and on conversions; everything here turns that into a Status.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -13,7 +13,7 @@
 
 #include "base/status.h"
 
-namespace tessera::plan {
+namespace tessera {
 
 class YamlFields {
  public:
@@ -52,4 +52,4 @@ class YamlFields {
 // Reads a whole file; NotFound / IoError name it.
 Result<std::string> read_text_file(const std::string& path);
 
-}  // namespace tessera::plan
+}  // namespace tessera

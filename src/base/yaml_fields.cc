@@ -1,4 +1,4 @@
-#include "plan/yaml_fields.h"
+#include "base/yaml_fields.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 
 #include "base/byte_size.h"
 
-namespace tessera::plan {
+namespace tessera {
 
 Result<YAML::Node> YamlFields::load(const std::string& text) const {
   try {
@@ -124,4 +124,4 @@ Result<std::string> read_text_file(const std::string& path) {
   return out.str();
 }
 
-}  // namespace tessera::plan
+}  // namespace tessera
