@@ -92,7 +92,12 @@ Action register_serve(CLI::App& root) {
                   "Require 'Authorization: Bearer KEY' on every endpoint but health "
                   "(or set TESSERA_API_KEY)");
   cmd->add_option("--model-control-mode", flags->control_mode,
-                  "none: load every model at start; explicit: load/unload on request")
+                  "none: load every model at start; explicit: load/unload on request; "
+                  "poll: load every model, then follow changes to the repository")
+      ->capture_default_str();
+  cmd->add_option("--repository-poll-secs", o.poll_interval_seconds,
+                  "Poll mode: seconds between rescans of the repository")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--load-model", o.load_models, "Explicit mode: load this model at start");
   cmd->add_option("-t,--threads", o.compute_threads, "Compute threads (default: the device's)");

@@ -5,7 +5,13 @@
 //
 // Control modes, as Triton names them: `none` loads every model at start and refuses load/unload
 // requests; `explicit` loads nothing at start (except the models named at start) and follows
-// load/unload requests. (`poll`, reloading on file changes, is not implemented.)
+// load/unload requests; `poll` loads every model at start, then rescans the directory every few
+// seconds: a new folder is loaded, a folder whose files changed (name, size or modification time
+// of any file in it, or of the GGUF its model.yaml names) is reloaded, a removed folder is
+// unloaded and leaves the index. Load/unload requests are refused in `none` and `poll`, as
+// Triton refuses them. A reload frees the old instance before the new one is charged to the
+// slice (the quota may not hold both), so a reload that fails leaves the model UNAVAILABLE with
+// its reason until the next change.
 #pragma once
 
 #include <condition_variable>
@@ -25,7 +31,7 @@
 
 namespace tessera::serve {
 
-enum class ControlMode { kNone, kExplicit };
+enum class ControlMode { kNone, kExplicit, kPoll };
 Result<ControlMode> control_mode_from_name(std::string_view name);
 
 inline constexpr const char* kSlicesConfigFile = "slices.yaml";
@@ -46,9 +52,13 @@ class Repository {
   const std::string& dir() const { return dir_; }
   ControlMode mode() const { return mode_; }
 
-  // Lists the model folders and queues the loads: all of them in mode none, `startup` in
-  // explicit mode (unknown names fail here).
-  Status start(const std::vector<std::string>& startup = {});
+  // Lists the model folders and queues the loads: all of them in modes none and poll, `startup`
+  // in explicit mode (unknown names fail here). In poll mode with `poll_interval_seconds` > 0 a
+  // thread then calls poll() at that interval.
+  Status start(const std::vector<std::string>& startup = {}, double poll_interval_seconds = 0);
+  // Poll mode: compares the directory with what was last seen and queues the loads, reloads and
+  // unloads the differences need. FailedPrecondition in the other modes.
+  Status poll();
   // Blocks until queued loads and unloads are done (tests, and the server before it says ready).
   void wait_idle();
 
@@ -72,6 +82,7 @@ class Repository {
     std::string state = "UNLOADED";
     std::string reason;
     std::shared_ptr<ModelInstance> instance;
+    std::string fingerprint;  // poll mode: the folder as last seen
   };
 
   Status enqueue(std::function<void()> task);
@@ -79,6 +90,8 @@ class Repository {
   Status load(const std::string& name);
   void unload(const std::string& name);
   Status queue_change(const std::string& name, bool load, std::function<void(Status)> done);
+  Status queue_removal(const std::string& name);
+  void poller(double interval_seconds);
 
   const std::string dir_;
   const ControlMode mode_;
@@ -93,6 +106,7 @@ class Repository {
   bool stopping_ = false;
   bool draining_ = false;
   std::thread worker_;
+  std::thread poller_;  // poll mode only
 };
 
 }  // namespace tessera::serve

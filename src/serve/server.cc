@@ -68,7 +68,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
       HttpServer::start(*server->io_, metrics_options, make_metrics_handler(server->metrics_)));
   // Loads start after the ports are open, so /v2/health/live answers while models load and
   // /v2/health/ready says 503 until they are done.
-  TESSERA_RETURN_IF_ERROR(server->repository_->start(options.load_models));
+  TESSERA_RETURN_IF_ERROR(server->repository_->start(options.load_models, options.poll_interval_seconds));
   if (options.wait_for_models) server->repository_->wait_idle();
   return server;
 }

@@ -26,6 +26,7 @@ struct ServerOptions {
   std::string api_key;
   ControlMode control_mode = ControlMode::kNone;
   std::vector<std::string> load_models;  // explicit mode: loaded at start
+  double poll_interval_seconds = 15;     // poll mode: how often the repository is rescanned
   int io_threads = 2;
   int compute_threads = 0;  // 0: the device config's cores
   uint64_t body_limit_bytes = 16 * kMiB;

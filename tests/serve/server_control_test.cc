@@ -1,10 +1,13 @@
 // The server's modes: an API key on every endpoint but health, explicit model control (load and
-// unload over HTTP), and `tessera serve` itself exiting 0 on SIGTERM after finishing a request.
+// unload over HTTP), poll mode (following changes to the repository), and `tessera serve` itself
+// exiting 0 on SIGTERM after finishing a request.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -84,6 +87,97 @@ TEST(ServerControlTest, ExplicitModeLoadsAndUnloadsOnRequest) {
   EXPECT_EQ(http_request(port, "POST", "/v2/repository/models/chat/unload", "{}").status, 200);
   EXPECT_EQ(chat->arena().used_bytes(), 0u);
   EXPECT_EQ(http_request(port, "POST", "/v2/models/chat/infer", infer.dump()).status, 503);
+}
+
+std::string state_of(Repository& repository, const std::string& name) {
+  for (const ModelStatus& s : repository.index()) {
+    if (s.name == name) return s.state;
+  }
+  return "ABSENT";
+}
+
+std::unique_ptr<Server> start_polling(const std::string& dir, double interval_seconds) {
+  testing::write_test_repository(dir);
+  ServerOptions options;
+  options.control_mode = ControlMode::kPoll;
+  options.poll_interval_seconds = interval_seconds;
+  return start(dir, options);
+}
+
+TEST(ServerControlTest, PollModeFollowsChangesToTheRepository) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  // No poll thread: the test calls poll() itself.
+  std::unique_ptr<Server> server = start_polling(dir.path(), 0);
+  ASSERT_NE(server, nullptr);
+  Repository& repository = server->repository();
+  const uint16_t port = server->http_port();
+  EXPECT_EQ(state_of(repository, "chat"), "READY");
+  EXPECT_EQ(state_of(repository, "broken"), "UNAVAILABLE");
+  EXPECT_EQ(http_request(port, "POST", "/v2/repository/models/chat/unload", "{}").status, 400);
+
+  // Nothing changed: nothing reloads.
+  Result<std::shared_ptr<ModelInstance>> before = repository.get("chat");
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(repository.poll().ok());
+  repository.wait_idle();
+  EXPECT_EQ(repository.get("chat")->get(), before->get());
+
+  // A fixed config and a removed folder: the reranker's memory goes back to its slice.
+  const fs::path root(dir.path());
+  testing::write_text(root / "broken" / "model.yaml",
+                      "kind: generate\nfile: ../chat/model.gguf\nslice: chat\ncontext: 256\n"
+                      "max_sequences: 1\n");
+  Slice* encode = server->device().slice("encode");
+  const uint64_t with_reranker = encode->arena().used_bytes();
+  fs::remove_all(root / "rerank");
+  ASSERT_TRUE(repository.poll().ok());
+  repository.wait_idle();
+  EXPECT_EQ(state_of(repository, "broken"), "READY");
+  EXPECT_EQ(state_of(repository, "rerank"), "ABSENT");
+  EXPECT_EQ(http_request(port, "GET", "/v2/models/rerank/ready").status, 404);
+  const uint64_t without_reranker = encode->arena().used_bytes();
+  EXPECT_LT(without_reranker, with_reranker);
+
+  // A new folder is loaded and charged to its slice.
+  fs::create_directories(root / "embed2");
+  fs::copy_file(root / "embed" / "model.gguf", root / "embed2" / "model.gguf");
+  fs::copy_file(root / "embed" / "model.yaml", root / "embed2" / "model.yaml");
+  ASSERT_TRUE(repository.poll().ok());
+  repository.wait_idle();
+  EXPECT_EQ(state_of(repository, "embed2"), "READY");
+  EXPECT_EQ(http_request(port, "GET", "/v2/models/embed2/ready").status, 200);
+  EXPECT_GT(encode->arena().used_bytes(), without_reranker);
+
+  // A changed file reloads the model: a new instance with the new config.
+  testing::write_text(root / "chat" / "model.yaml",
+                      "kind: generate\nfile: model.gguf\nslice: chat\nmax_sequences: 2\n");
+  ASSERT_TRUE(repository.poll().ok());
+  repository.wait_idle();
+  Result<std::shared_ptr<ModelInstance>> after = repository.get("chat");
+  ASSERT_TRUE(after.ok()) << after.status().to_string();
+  EXPECT_NE(after->get(), before->get());
+  EXPECT_EQ((*after)->config().max_sequences, 2);
+
+  // A reload that fails leaves the model unavailable with the reason, until the next change.
+  testing::write_text(root / "embed2" / "model.yaml", "kind: embed\nslice: nosuch\n");
+  ASSERT_TRUE(repository.poll().ok());
+  repository.wait_idle();
+  EXPECT_EQ(state_of(repository, "embed2"), "UNAVAILABLE");
+  EXPECT_EQ(http_request(port, "GET", "/v2/models/embed2/ready").status, 503);
+}
+
+TEST(ServerControlTest, PollModeRescansOnItsOwnAtTheInterval) {
+  namespace fs = std::filesystem;
+  testing::TempDir dir;
+  std::unique_ptr<Server> server = start_polling(dir.path(), 0.05);
+  ASSERT_NE(server, nullptr);
+  fs::remove_all(fs::path(dir.path()) / "narrow");
+  // Generous: the interval is 50 ms, the wait up to 30 s on a loaded machine.
+  for (int i = 0; i < 600 && state_of(server->repository(), "narrow") != "ABSENT"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(state_of(server->repository(), "narrow"), "ABSENT");
 }
 
 TEST(ServerControlTest, ServeExitsZeroOnSigtermAfterFinishingInFlightWork) {
