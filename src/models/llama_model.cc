@@ -1,5 +1,6 @@
 #include "models/llama_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -33,20 +34,28 @@ void LlamaModel::attention(std::span<const BatchToken> batch, int64_t layer, con
       const int64_t kv_offset = (h / group) * c.head_dim;
       const int64_t n_ctx = tok.pos + 1;  // causal: positions 0..pos of this sequence
       const int64_t kv_dim = cache.kv_dim();
-      const float* keys = cache.k_rows(tok.seq, layer) + kv_offset;
-      const float* values = cache.v_rows(tok.seq, layer) + kv_offset;
+      const std::span<const KvBlock> blocks = cache.blocks(tok.seq);
       scores.resize(static_cast<size_t>(n_ctx));
-      for (int64_t p = 0; p < n_ctx; ++p) {
-        scores[static_cast<size_t>(p)] =
-            kernels::dot_f32(qh, keys + p * kv_dim, c.head_dim) * scale;
+      // Block by block: positions [start, start + rows) sit kv_dim floats apart in one block.
+      for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
+        const float* keys = cache.k_rows(blocks[static_cast<size_t>(b)], layer) + kv_offset;
+        const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
+        for (int64_t r = 0; r < rows; ++r) {
+          scores[static_cast<size_t>(start + r)] =
+              kernels::dot_f32(qh, keys + r * kv_dim, c.head_dim) * scale;
+        }
       }
       kernels::softmax(scores.data(), n_ctx);
       float* oh = out + t * c.dim + h * c.head_dim;
       std::memset(oh, 0, sizeof(float) * static_cast<size_t>(c.head_dim));
-      for (int64_t p = 0; p < n_ctx; ++p) {
-        const float* vh = values + p * kv_dim;
-        const float a = scores[static_cast<size_t>(p)];
-        for (int64_t i = 0; i < c.head_dim; ++i) oh[i] += a * vh[i];
+      for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
+        const float* values = cache.v_rows(blocks[static_cast<size_t>(b)], layer) + kv_offset;
+        const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
+        for (int64_t r = 0; r < rows; ++r) {
+          const float* vh = values + r * kv_dim;
+          const float a = scores[static_cast<size_t>(start + r)];
+          for (int64_t i = 0; i < c.head_dim; ++i) oh[i] += a * vh[i];
+        }
       }
     }
   });

@@ -170,8 +170,10 @@ void GenerateEngine::admit_waiting() {
       seq = std::move(waiting_.front());
       waiting_.pop_front();
     }
-    Status admitted =
-        running_.empty() ? model_.kv().admit_wait(seq->id, kAdmitWait) : model_.kv().admit(seq->id);
+    // The KV blocks it can reach: its prompt and every token it may generate.
+    const int64_t tokens = static_cast<int64_t>(seq->request.prompt.size()) + seq->limit;
+    Status admitted = running_.empty() ? model_.kv().admit_wait(seq->id, kAdmitWait, tokens)
+                                       : model_.kv().admit(seq->id, tokens);
     if (!admitted.ok()) {
       // Its KV cache does not fit the slice now; it keeps its place until a sequence finishes.
       std::lock_guard<std::mutex> lock(mutex_);

@@ -1,15 +1,22 @@
 #include "runtime/slice_kv_cache.h"
 
+#include <algorithm>
+
 namespace tessera {
 
-uint64_t SliceKvCache::bytes_per_sequence() const {
-  return 2 * static_cast<uint64_t>(n_layers_) * static_cast<uint64_t>(cache_.context()) *
-         static_cast<uint64_t>(cache_.kv_dim()) * sizeof(float);
+int64_t SliceKvCache::reachable(int64_t tokens) const {
+  if (tokens <= 0 || tokens > cache_.context()) return cache_.context();
+  const int64_t rounded = (tokens + kKvBlockTokens - 1) / kKvBlockTokens * kKvBlockTokens;
+  return std::min(rounded, cache_.context());
 }
 
-std::string SliceKvCache::what(int32_t seq) const {
-  return "KV cache of sequence " + std::to_string(seq) + " (" + std::to_string(cache_.context()) +
-         " tokens)";
+uint64_t SliceKvCache::bytes_for_tokens(int64_t tokens) const {
+  return cache_.bytes_for_tokens(reachable(tokens));
+}
+
+std::string SliceKvCache::what(int32_t seq, int64_t tokens) const {
+  return "KV cache of sequence " + std::to_string(seq) + " (" + std::to_string(reachable(tokens)) +
+         " of " + std::to_string(cache_.context()) + " tokens)";
 }
 
 size_t SliceKvCache::sequences() const {
@@ -27,21 +34,23 @@ int64_t SliceKvCache::allocated_bytes() const {
   return cache_.bytes();
 }
 
-Status SliceKvCache::admit(int32_t seq) {
+Status SliceKvCache::admit(int32_t seq, int64_t tokens) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (reservations_.count(seq) != 0) return {};
-  TESSERA_ASSIGN_OR_RETURN(Reservation r, arena_.reserve(bytes_per_sequence(), what(seq)));
-  reservations_.emplace(seq, std::move(r));
+  TESSERA_ASSIGN_OR_RETURN(Reservation r,
+                           arena_.reserve(bytes_for_tokens(tokens), what(seq, tokens)));
+  reservations_.emplace(seq, Admitted{std::move(r), reachable(tokens)});
   return {};
 }
 
-Status SliceKvCache::admit_wait(int32_t seq, std::chrono::milliseconds timeout) {
+Status SliceKvCache::admit_wait(int32_t seq, std::chrono::milliseconds timeout, int64_t tokens) {
   if (admitted(seq)) return {};
   // Waits without the lock, so drop() can release what it waits for.
-  TESSERA_ASSIGN_OR_RETURN(Reservation r,
-                           arena_.reserve_wait(bytes_per_sequence(), what(seq), timeout));
+  TESSERA_ASSIGN_OR_RETURN(
+      Reservation r, arena_.reserve_wait(bytes_for_tokens(tokens), what(seq, tokens), timeout));
   std::lock_guard<std::mutex> lock(mutex_);
-  reservations_.emplace(seq, std::move(r));  // a racing admit of the same seq keeps its own
+  // A racing admit of the same seq keeps its own.
+  reservations_.emplace(seq, Admitted{std::move(r), reachable(tokens)});
   return {};
 }
 
@@ -52,7 +61,7 @@ void SliceKvCache::drop(int32_t seq) {
     cache_.drop(seq);  // the memory goes first ...
     auto it = reservations_.find(seq);
     if (it == reservations_.end()) return;
-    released = std::move(it->second);
+    released = std::move(it->second.reservation);
     reservations_.erase(it);
   }
   released.release();  // ... then the bytes go back to the arena, waking waiters
@@ -61,14 +70,17 @@ void SliceKvCache::drop(int32_t seq) {
 Status SliceKvCache::check(std::span<const BatchToken> batch) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const BatchToken& t : batch) {
-    if (reservations_.count(t.seq) == 0) {
+    auto it = reservations_.find(t.seq);
+    if (it == reservations_.end()) {
       return internal_error("sequence " + std::to_string(t.seq) +
                             " was not admitted to the slice's KV cache (call admit first)");
     }
-    if (t.pos < 0 || t.pos >= cache_.context()) {
+    if (t.pos < 0 || t.pos >= it->second.positions) {
       return invalid_argument("position " + std::to_string(t.pos) + " of sequence " +
-                              std::to_string(t.seq) + " is outside the slice's context of " +
-                              std::to_string(cache_.context()) + " tokens");
+                              std::to_string(t.seq) + " is outside the " +
+                              std::to_string(it->second.positions) +
+                              " positions its KV cache reservation covers (context " +
+                              std::to_string(cache_.context()) + ")");
     }
   }
   return {};

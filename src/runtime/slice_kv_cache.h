@@ -1,9 +1,14 @@
-// The KV cache of one model instance in a Slice: a KvCache whose growth is charged to the slice's
-// Arena first. A new sequence reserves its whole K/V (2 · layers · context · kv_dim floats) before
-// a byte of it is allocated; when the quota is reached, admit() fails with ResourceExhausted (the
-// engine rejects or queues the request) and admit_wait() waits for a drop(). The cache can never
-// hold more than the arena granted it. admit, admit_wait, drop and the queries are thread-safe;
-// forward passes over cache() must not overlap a drop() of a sequence they use (the engine's job).
+// The KV cache of one model instance in a Slice: a paged KvCache whose blocks are paid for by the
+// slice's Arena. Admission reserves the blocks a sequence can reach — its prompt plus the tokens
+// it may generate, rounded up to whole blocks, at most the context — before a byte of them is
+// allocated; blocks are then allocated as positions are reached and freed by drop(). Reserving a
+// sequence's worst case up front means a running sequence never needs a block the arena refuses,
+// so nothing has to be preempted mid-generation, while a short request holds a short request's
+// memory rather than a whole context's. When the quota is reached, admit() fails with
+// ResourceExhausted (the engine queues the request) and admit_wait() waits for a drop(). The
+// cache never holds more than the arena granted it. admit, admit_wait, drop and the queries are
+// thread-safe; forward passes over cache() must not overlap a drop() of a sequence they use (the
+// engine's job).
 #pragma once
 
 #include <chrono>
@@ -23,16 +28,19 @@ class SliceKvCache {
  public:
   // `arena` must outlive the cache.
   SliceKvCache(Arena& arena, int64_t n_layers, int64_t context, int64_t kv_dim)
-      : arena_(arena), cache_(n_layers, context, kv_dim), n_layers_(n_layers) {}
+      : arena_(arena), cache_(n_layers, context, kv_dim) {}
 
   int64_t context() const { return cache_.context(); }
-  uint64_t bytes_per_sequence() const;
+  // What a sequence that may reach `tokens` positions reserves (0: the whole context).
+  uint64_t bytes_for_tokens(int64_t tokens) const;
+  uint64_t bytes_per_sequence() const { return bytes_for_tokens(0); }
   size_t sequences() const;
   bool admitted(int32_t seq) const;
 
-  // Reserves sequence `seq` (a no-op if already admitted).
-  Status admit(int32_t seq);
-  Status admit_wait(int32_t seq, std::chrono::milliseconds timeout);
+  // Reserves sequence `seq` for positions 0..tokens-1 (0: the whole context); a no-op if already
+  // admitted.
+  Status admit(int32_t seq, int64_t tokens = 0);
+  Status admit_wait(int32_t seq, std::chrono::milliseconds timeout, int64_t tokens = 0);
   // Frees the sequence's K/V, then returns its bytes to the arena.
   void drop(int32_t seq);
 
@@ -43,13 +51,18 @@ class SliceKvCache {
   int64_t allocated_bytes() const;
 
  private:
-  std::string what(int32_t seq) const;
+  std::string what(int32_t seq, int64_t tokens) const;
+  int64_t reachable(int64_t tokens) const;  // positions a reservation for `tokens` covers
+
+  struct Admitted {
+    Reservation reservation;
+    int64_t positions = 0;  // positions 0..positions-1 may be written
+  };
 
   Arena& arena_;
   KvCache cache_;
-  int64_t n_layers_;
   mutable std::mutex mutex_;  // guards reservations_ and the cache's sequence map in drop()
-  std::unordered_map<int32_t, Reservation> reservations_;
+  std::unordered_map<int32_t, Admitted> reservations_;
 };
 
 }  // namespace tessera

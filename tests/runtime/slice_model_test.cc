@@ -163,5 +163,71 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
   EXPECT_EQ(slice.arena().used_bytes(), 0u);
 }
 
+TEST(SliceModelTest, PagedKvCacheChargesWhatASequenceCanReachInWholeBlocks) {
+  TempDir dir;
+  const std::string path = pack(dir);
+  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, probe, options(1));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  SliceModel& model = **loaded;
+  SliceKvCache& kv = model.kv();
+  const uint64_t per_token = 2u * 2 * 128 * 4;  // K and V, 2 layers, kv_dim 128, f32
+  const uint64_t weights_and_scratch = probe.arena().used_bytes();
+
+  // 20 tokens reserve two blocks of 16; 0 (or more than the context) reserves the context.
+  EXPECT_EQ(kv.bytes_for_tokens(20), 32 * per_token);
+  EXPECT_EQ(kv.bytes_for_tokens(16), 16 * per_token);
+  EXPECT_EQ(kv.bytes_for_tokens(0), 512 * per_token);
+  EXPECT_EQ(kv.bytes_for_tokens(10'000), 512 * per_token);
+  ASSERT_TRUE(kv.admit(7, 20).ok());
+  EXPECT_EQ(probe.arena().used_bytes() - weights_and_scratch, 32 * per_token);
+
+  // Blocks are allocated as positions are reached, not at admission.
+  ThreadPool pool(2);
+  std::vector<float> logits;
+  EXPECT_EQ(kv.allocated_bytes(), 0);
+  std::vector<BatchToken> first = {{1, 7, 0, false}, {2, 7, 1, true}};
+  ASSERT_TRUE(model.forward(first, logits, pool).ok());
+  EXPECT_EQ(kv.allocated_bytes(), static_cast<int64_t>(16 * per_token));
+  std::vector<BatchToken> rest;
+  for (int64_t p = 2; p < 32; ++p) rest.push_back({static_cast<int32_t>(p), 7, p, p == 31});
+  ASSERT_TRUE(model.forward(rest, logits, pool).ok());
+  EXPECT_EQ(kv.allocated_bytes(), static_cast<int64_t>(32 * per_token));
+  // Position 32 is past the two blocks the sequence was granted: refused before the model runs.
+  std::vector<BatchToken> past = {{1, 7, 32, true}};
+  Status refused = model.forward(past, logits, pool);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("outside the 32 positions"), std::string::npos)
+      << refused.message();
+  EXPECT_EQ(kv.allocated_bytes(), static_cast<int64_t>(32 * per_token));
+
+  kv.drop(7);
+  EXPECT_EQ(kv.allocated_bytes(), 0);
+  EXPECT_EQ(probe.arena().used_bytes(), weights_and_scratch);
+}
+
+TEST(SliceModelTest, ShortSequencesShareAQuotaThatHoldsOneFullContext) {
+  TempDir dir;
+  const std::string path = pack(dir);
+  uint64_t one = 0;
+  {
+    Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+    Result<std::unique_ptr<SliceModel>> m = SliceModel::load(path, probe, options(1));
+    ASSERT_TRUE(m.ok()) << m.status().to_string();
+    one = (*m)->footprint().total_bytes();
+  }
+  // Room for one sequence of the whole context (512 tokens) ...
+  Slice slice(SliceSpec{"chat", one, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, slice, options(1));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
+  SliceKvCache& kv = (*loaded)->kv();
+  // ... holds sixteen sequences that may each reach 32 positions, and not a seventeenth.
+  for (int32_t seq = 0; seq < 16; ++seq) ASSERT_TRUE(kv.admit(seq, 30).ok()) << seq;
+  EXPECT_EQ(kv.admit(16, 30).code(), StatusCode::kResourceExhausted);
+  EXPECT_LE(slice.arena().used_bytes(), one);
+  kv.drop(3);
+  EXPECT_TRUE(kv.admit(16, 30).ok());
+}
+
 }  // namespace
 }  // namespace tessera
