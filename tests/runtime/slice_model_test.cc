@@ -58,15 +58,20 @@ SliceModelOptions options(int64_t sequences) {
   return o;
 }
 
+// The whole footprint of the model with one sequence of the full context, from a load into a
+// slice with no practical limit.
+uint64_t footprint_with_one_sequence(const std::string& path) {
+  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Result<std::unique_ptr<SliceModel>> fits = SliceModel::load(path, probe, options(1));
+  EXPECT_TRUE(fits.ok()) << fits.status().to_string();
+  return fits.ok() ? (*fits)->footprint().total_bytes() : 0;
+}
+
 TEST(SliceModelTest, RefusedWithTheBreakdownAndWhatWouldFit) {
   TempDir dir;
   const std::string path = pack(dir);
   // Room for the weights and one sequence's KV cache, not for the eight asked for.
-  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
-  Result<std::unique_ptr<SliceModel>> fits = SliceModel::load(path, probe, options(1));
-  ASSERT_TRUE(fits.ok()) << fits.status().to_string();
-  const uint64_t one_sequence = (*fits)->footprint().total_bytes();
-  fits->reset();
+  const uint64_t one_sequence = footprint_with_one_sequence(path);
 
   Slice slice(
       SliceSpec{"small", one_sequence + kMiB / 2, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
@@ -209,13 +214,7 @@ TEST(SliceModelTest, PagedKvCacheChargesWhatASequenceCanReachInWholeBlocks) {
 TEST(SliceModelTest, ShortSequencesShareAQuotaThatHoldsOneFullContext) {
   TempDir dir;
   const std::string path = pack(dir);
-  uint64_t one = 0;
-  {
-    Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
-    Result<std::unique_ptr<SliceModel>> m = SliceModel::load(path, probe, options(1));
-    ASSERT_TRUE(m.ok()) << m.status().to_string();
-    one = (*m)->footprint().total_bytes();
-  }
+  const uint64_t one = footprint_with_one_sequence(path);
   // Room for one sequence of the whole context (512 tokens) ...
   Slice slice(SliceSpec{"chat", one, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
   Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, slice, options(1));
