@@ -19,6 +19,7 @@ enum class StatusCode {
   kUnimplemented,
   kResourceExhausted,  // quota or capacity exceeded
   kUnavailable,        // not ready or shutting down; retrying later may succeed
+  kDeadlineExceeded,   // a request's time limit passed before it could be served
   kInternal,
 };
 
@@ -62,6 +63,9 @@ inline Status resource_exhausted(std::string message) {
 }
 inline Status unavailable(std::string message) {
   return Status(StatusCode::kUnavailable, std::move(message));
+}
+inline Status deadline_exceeded(std::string message) {
+  return Status(StatusCode::kDeadlineExceeded, std::move(message));
 }
 inline Status internal_error(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));

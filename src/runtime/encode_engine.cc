@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <iterator>
 
 namespace tessera {
 namespace {
@@ -24,6 +26,10 @@ EncodeEngine::EncodeEngine(const Encoder& encoder, bool rerank, StepRunner& runn
       options_([&] {
         options.max_batch = std::max<int64_t>(options.max_batch, 1);
         options.max_queue_delay_us = std::max<int64_t>(options.max_queue_delay_us, 0);
+        options.default_timeout_us = std::max<int64_t>(options.default_timeout_us, 0);
+        std::erase_if(options.preferred_batch_sizes,
+                      [&](int64_t size) { return size < 1 || size > options.max_batch; });
+        std::sort(options.preferred_batch_sizes.begin(), options.preferred_batch_sizes.end());
         return options;
       }()),
       observer_(observer),
@@ -50,8 +56,13 @@ Status EncodeEngine::submit(EncodeRequest request, EncodeDone done) {
     return resource_exhausted("the model's queue is full (" +
                               std::to_string(options_.max_queue_size) + " requests waiting)");
   }
+  if (request.timeout_us < 0) return invalid_argument("timeout: must be at least 0 microseconds");
+  const int64_t now_ns = clock_.now_ns();
+  const int64_t timeout_us =
+      request.timeout_us > 0 ? request.timeout_us : options_.default_timeout_us;
   queued_texts_ += text_count(request);
-  queue_.push_back(Job{std::move(request), std::move(done), clock_.now_ns()});
+  queue_.push_back(Job{std::move(request), std::move(done), now_ns,
+                       timeout_us > 0 ? now_ns + timeout_us * 1000 : 0});
   wake_.notify_one();
   return {};
 }
@@ -67,28 +78,69 @@ void EncodeEngine::drain() {
 
 void EncodeEngine::loop() {
   for (;;) {
-    std::vector<Job> jobs;
+    std::vector<Job> jobs, expired;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return draining_ || !queue_.empty(); });
       if (queue_.empty()) return;  // draining and nothing left
-      jobs = take_batch(lock);
+      jobs = take_batch(lock, expired);
     }
-    run_batch(jobs);
+    for (Job& job : expired) {
+      const double waited_ms = static_cast<double>(clock_.now_ns() - job.enqueue_ns) / 1e6;
+      const double limit_ms = static_cast<double>(job.expires_ns - job.enqueue_ns) / 1e6;
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "the request waited %.1f ms in the model's queue, past its timeout of %.1f ms",
+                    waited_ms, limit_ms);
+      job.done(deadline_exceeded(text));
+    }
+    if (!jobs.empty()) run_batch(jobs);
   }
 }
 
-std::vector<EncodeEngine::Job> EncodeEngine::take_batch(std::unique_lock<std::mutex>& lock) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::microseconds(options_.max_queue_delay_us) -
-                        std::chrono::nanoseconds(clock_.now_ns() - queue_.front().enqueue_ns);
-  wake_.wait_until(lock, deadline,
-                   [&] { return draining_ || queued_texts_ >= options_.max_batch; });
+bool EncodeEngine::batch_ready() const {
+  if (draining_ || queued_texts_ >= options_.max_batch) return true;
+  const std::vector<int64_t>& preferred = options_.preferred_batch_sizes;
+  if (preferred.empty()) return false;
+  return queued_texts_ > preferred.back() ||
+         std::binary_search(preferred.begin(), preferred.end(), queued_texts_);
+}
+
+int64_t EncodeEngine::batch_target_texts() const {
+  const std::vector<int64_t>& preferred = options_.preferred_batch_sizes;
+  // The largest preferred size the queue fills; none filled: whatever is there, up to max_batch.
+  auto fits = std::upper_bound(preferred.begin(), preferred.end(), queued_texts_);
+  return fits == preferred.begin() ? options_.max_batch : *std::prev(fits);
+}
+
+std::vector<EncodeEngine::Job> EncodeEngine::take_batch(std::unique_lock<std::mutex>& lock,
+                                                        std::vector<Job>& expired) {
+  // Requests whose time ran out while earlier steps ran are answered, not run late.
+  const int64_t now_ns = clock_.now_ns();
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->expires_ns != 0 && it->expires_ns <= now_ns) {
+      queued_texts_ -= text_count(it->request);
+      expired.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (queue_.empty()) return {};
+  // Waiting for company never makes a request miss its timeout.
+  int64_t due_ns = queue_.front().enqueue_ns + options_.max_queue_delay_us * 1000;
+  for (const Job& job : queue_) {
+    if (job.expires_ns != 0) due_ns = std::min(due_ns, job.expires_ns);
+  }
+  wake_.wait_until(lock,
+                   std::chrono::steady_clock::now() + std::chrono::nanoseconds(due_ns - now_ns),
+                   [&] { return batch_ready(); });
+  const int64_t target = batch_target_texts();
   std::vector<Job> jobs;
   int64_t texts = 0;
-  // The oldest request always goes, even when it alone is larger than max_batch.
+  // The oldest request always goes, even when it alone is larger than the target.
   while (!queue_.empty() &&
-         (jobs.empty() || texts + text_count(queue_.front().request) <= options_.max_batch)) {
+         (jobs.empty() || texts + text_count(queue_.front().request) <= target)) {
     texts += text_count(queue_.front().request);
     queued_texts_ -= text_count(queue_.front().request);
     jobs.push_back(std::move(queue_.front()));

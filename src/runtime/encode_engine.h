@@ -1,6 +1,11 @@
-// Dynamic batching for one embed or rerank model instance. Requests wait in a bounded queue; the
-// engine thread takes the oldest and waits up to max_queue_delay for more to arrive (or until
-// max_batch texts are waiting), then runs them all in one step: the texts of every embed request
+// Dynamic batching for one embed or rerank model instance, as Triton's dynamic batcher does it.
+// Requests wait in a bounded queue; the engine thread takes the oldest and waits up to
+// max_queue_delay for more to arrive — or until max_batch texts are waiting, or exactly one of the
+// preferred batch sizes (or more than the largest) — then runs a batch in one step: at most the
+// largest preferred size that the queue can fill when sizes are preferred, else max_batch texts.
+// A request has a queue timeout (its own, else the model's default; 0: none): waiting for company
+// ends early rather than let it pass, and a request whose timeout passed while earlier steps ran
+// fails with DeadlineExceeded instead of running late. A step: the texts of every embed request
 // go through one Encoder::embed call (which packs them into forward passes of at most
 // max_batch_tokens tokens); rerank requests, each with its own query, run one after another in
 // the same step. A request that fails alone (a text too long without truncation) does not fail
@@ -27,9 +32,11 @@
 namespace tessera {
 
 struct EncodeEngineOptions {
-  int64_t max_batch = 32;             // texts (or documents) per step
-  int64_t max_queue_delay_us = 2000;  // how long the oldest request waits for company
-  size_t max_queue_size = 64;         // requests waiting; more are refused
+  int64_t max_batch = 32;                      // texts (or documents) per step
+  int64_t max_queue_delay_us = 2000;           // how long the oldest request waits for company
+  size_t max_queue_size = 64;                  // requests waiting; more are refused
+  std::vector<int64_t> preferred_batch_sizes;  // texts; empty: batches fill up to max_batch
+  int64_t default_timeout_us = 0;              // queue timeout of requests that set none; 0: none
   EncodeOptions encode;
 };
 
@@ -37,6 +44,7 @@ struct EncodeRequest {
   bool rerank = false;
   std::string query;               // rerank only
   std::vector<std::string> texts;  // texts to embed, or documents to score
+  int64_t timeout_us = 0;          // longest wait in the queue; 0: the model's default
 };
 
 struct EncodeOutcome {
@@ -68,11 +76,15 @@ class EncodeEngine {
     EncodeRequest request;
     EncodeDone done;
     int64_t enqueue_ns = 0;
+    int64_t expires_ns = 0;  // 0: never
   };
 
   void loop();
-  // Takes the jobs of the next step from the queue (lock held), after waiting for company.
-  std::vector<Job> take_batch(std::unique_lock<std::mutex>& lock);
+  // Takes the jobs of the next step from the queue (lock held), after waiting for company; moves
+  // the jobs whose timeout passed into `expired`.
+  std::vector<Job> take_batch(std::unique_lock<std::mutex>& lock, std::vector<Job>& expired);
+  bool batch_ready() const;            // lock held
+  int64_t batch_target_texts() const;  // lock held
   void run_batch(std::vector<Job>& jobs);
   Result<EncodeOutcome> run_one(const EncodeRequest& request, ThreadPool& pool) const;
 

@@ -19,6 +19,8 @@ int http_status_for(const Status& status) {
       return 503;
     case StatusCode::kUnimplemented:
       return 501;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
     case StatusCode::kIoError:
     case StatusCode::kInternal:
       return 500;
@@ -36,6 +38,8 @@ std::string outcome_for(const Status& status) {
       return "rejected";
     case 503:
       return "unavailable";
+    case 504:
+      return "timeout";
     default:
       return "error";
   }

@@ -15,13 +15,14 @@ constexpr int64_t kMaxBatchTokens = 1 << 16;
 constexpr int64_t kMaxQueue = 1 << 20;
 constexpr int64_t kMaxSequences = 4096;
 constexpr int64_t kMaxQueueDelayUs = 10'000'000;  // 10 s
+constexpr int64_t kMaxTimeoutUs = 3'600'000'000;  // 1 h
 
 Status parse_fields(const YamlFields& y, const YAML::Node& root, const std::string& folder,
                     ModelConfig& c) {
-  TESSERA_RETURN_IF_ERROR(
-      y.check_keys(root, "model",
-                   {"kind", "file", "slice", "context", "max_batch_tokens", "max_queue",
-                    "max_sequences", "prefill_chunk", "max_batch", "max_queue_delay"}));
+  TESSERA_RETURN_IF_ERROR(y.check_keys(
+      root, "model",
+      {"kind", "file", "slice", "context", "max_batch_tokens", "max_queue", "max_sequences",
+       "prefill_chunk", "max_batch", "max_queue_delay", "preferred_batch", "timeout"}));
   for (const char* key : {"kind", "file", "slice"}) {
     TESSERA_RETURN_IF_ERROR(y.require(root, "model", key));
   }
@@ -47,22 +48,36 @@ Status parse_fields(const YamlFields& y, const YAML::Node& root, const std::stri
   for (const char* key : {"max_sequences", "prefill_chunk"}) {
     if (root[key] && !generate) return y.error(root[key], std::string(key) + ": generate only");
   }
-  for (const char* key : {"max_batch", "max_queue_delay"}) {
+  for (const char* key : {"max_batch", "max_queue_delay", "preferred_batch", "timeout"}) {
     if (root[key] && generate) return y.error(root[key], std::string(key) + ": embed/rerank only");
   }
   TESSERA_RETURN_IF_ERROR(integer("max_sequences", 1, kMaxSequences, c.max_sequences));
   TESSERA_RETURN_IF_ERROR(integer("prefill_chunk", 1, kMaxBatchTokens, c.prefill_chunk_tokens));
   TESSERA_RETURN_IF_ERROR(integer("max_batch", 1, kMaxBatchTokens, c.max_batch));
-  if (root["max_queue_delay"]) {
-    TESSERA_ASSIGN_OR_RETURN(std::string delay, y.text(root["max_queue_delay"], "max_queue_delay"));
-    Result<int64_t> ns = parse_duration_ns(delay);
-    if (!ns.ok()) {
-      return y.error(root["max_queue_delay"], "max_queue_delay: " + ns.status().message());
+  const auto microseconds = [&](const char* key, int64_t max_us, const char* range,
+                                int64_t& out) -> Status {
+    if (!root[key]) return {};
+    TESSERA_ASSIGN_OR_RETURN(std::string text, y.text(root[key], key));
+    Result<int64_t> ns = parse_duration_ns(text);
+    if (!ns.ok()) return y.error(root[key], std::string(key) + ": " + ns.status().message());
+    if (*ns < 0 || *ns / 1000 > max_us) {
+      return y.error(root[key], std::string(key) + ": must be " + range);
     }
-    if (*ns < 0 || *ns / 1000 > kMaxQueueDelayUs) {
-      return y.error(root["max_queue_delay"], "max_queue_delay: must be 0 to 10s");
+    out = *ns / 1000;
+    return {};
+  };
+  TESSERA_RETURN_IF_ERROR(
+      microseconds("max_queue_delay", kMaxQueueDelayUs, "0 to 10s", c.max_queue_delay_us));
+  TESSERA_RETURN_IF_ERROR(microseconds("timeout", kMaxTimeoutUs, "0 to 1h", c.timeout_us));
+  if (const YAML::Node sizes = root["preferred_batch"]) {
+    if (!sizes.IsSequence()) {
+      return y.error(sizes, "preferred_batch: expected a list of batch sizes, e.g. [4, 8]");
     }
-    c.max_queue_delay_us = *ns / 1000;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      const std::string path = "preferred_batch[" + std::to_string(i) + "]";
+      TESSERA_ASSIGN_OR_RETURN(int64_t size, y.integer(sizes[i], path, 1, c.max_batch));
+      c.preferred_batch_sizes.push_back(size);
+    }
   }
   if (generate && c.max_sequences > c.max_batch_tokens) {
     return y.error(root["max_sequences"],

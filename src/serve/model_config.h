@@ -12,6 +12,8 @@
 //   # embed / rerank only
 //   max_batch: 32            # texts per step
 //   max_queue_delay: 2ms     # how long the oldest request waits for others to batch with
+//   preferred_batch: [4, 8]  # texts per step to prefer (a batch stops at the largest it fills)
+//   timeout: 500ms           # queue timeout of a request that sets none (0: none); past it: 504
 //
 // Errors are "SOURCE:LINE:COLUMN: field: what was wrong" (InvalidArgument).
 #pragma once
@@ -19,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "models/footprint.h"
@@ -39,6 +42,8 @@ struct ModelConfig {
   int64_t prefill_chunk_tokens = 32;
   int64_t max_batch = 32;
   int64_t max_queue_delay_us = 2000;
+  std::vector<int64_t> preferred_batch_sizes;
+  int64_t timeout_us = 0;
 };
 
 Result<ModelKind> model_kind_from_name(std::string_view name);

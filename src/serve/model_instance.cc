@@ -58,6 +58,8 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelConfig& co
   EncodeEngineOptions options;
   options.max_batch = config.max_batch;
   options.max_queue_delay_us = config.max_queue_delay_us;
+  options.preferred_batch_sizes = config.preferred_batch_sizes;
+  options.default_timeout_us = config.timeout_us;
   options.max_queue_size = static_cast<size_t>(config.max_queue);
   options.encode.max_batch_tokens = config.max_batch_tokens;
   if (config.kind == ModelKind::kEmbed) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "serve/serve_fixture.h"
 #include "testing/temp_dir.h"
@@ -79,6 +83,106 @@ TEST_F(EncodeEngineTest, RefusesWrongKindEmptyFullAndDraining) {
   EXPECT_TRUE(first.get_future().get().ok());
   EXPECT_EQ(engine.submit({false, "", {"late"}}, [](Result<EncodeOutcome>) {}).code(),
             StatusCode::kUnavailable);
+}
+
+// Runs steps directly, counting them; while the gate is closed a step waits at its start.
+class GatedStepRunner final : public StepRunner {
+ public:
+  explicit GatedStepRunner(ThreadPool& pool) : direct_(pool) {}
+  Result<StepTiming> run(const std::function<void(ThreadPool&)>& fn) override {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++steps_;
+      started_.notify_all();
+      opened_.wait(lock, [&] { return open_; });
+    }
+    return direct_.run(fn);
+  }
+  void open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
+    opened_.notify_all();
+  }
+  // False when `n` steps have not started within a minute (a test bug, not a slow machine).
+  bool wait_for_steps(int n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return started_.wait_for(lock, std::chrono::minutes(1), [&] { return steps_ >= n; });
+  }
+  // Declared after the engine: opens the gate before the engine drains, even when a test fails.
+  struct OpenOnExit {
+    GatedStepRunner& runner;
+    ~OpenOnExit() { runner.open(); }
+  };
+  int steps() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return steps_;
+  }
+
+ private:
+  DirectStepRunner direct_;
+  std::mutex mutex_;
+  std::condition_variable started_, opened_;
+  int steps_ = 0;
+  bool open_ = false;
+};
+
+using Outcome = std::promise<Result<EncodeOutcome>>;
+
+EncodeDone into(Outcome& outcome) {
+  return [&outcome](Result<EncodeOutcome> r) { outcome.set_value(std::move(r)); };
+}
+
+TEST_F(EncodeEngineTest, RequestsThatOutwaitTheirTimeoutFailWithoutRunning) {
+  GatedStepRunner runner(pool_);
+  EncodeEngineOptions options;
+  options.max_queue_delay_us = 0;
+  options.default_timeout_us = 1000;  // 1 ms, for requests that set none
+  EncodeEngine engine(*encoder_, false, runner, options);
+  GatedStepRunner::OpenOnExit open_on_exit{runner};
+  Outcome busy, short_wait, patient;
+  // Only the middle request keeps the 1 ms default: the engine thread may take longer than that
+  // to pick up the first on a loaded machine.
+  EncodeRequest occupy{false, "", {"occupies the engine"}}, own_timeout{false, "", {"patient"}};
+  occupy.timeout_us = own_timeout.timeout_us = 60'000'000;
+  ASSERT_TRUE(engine.submit(std::move(occupy), into(busy)).ok());
+  ASSERT_TRUE(runner.wait_for_steps(1));  // the engine is inside its first step, at the gate
+  ASSERT_TRUE(engine.submit({false, "", {"times out"}}, into(short_wait)).ok());
+  ASSERT_TRUE(engine.submit(std::move(own_timeout), into(patient)).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // 50x the default timeout
+  runner.open();
+  EXPECT_TRUE(busy.get_future().get().ok());
+  Result<EncodeOutcome> late = short_wait.get_future().get();
+  EXPECT_EQ(late.status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(late.status().message().find("past its timeout of 1.0 ms"), std::string::npos)
+      << late.status().message();
+  EXPECT_TRUE(patient.get_future().get().ok());
+  EXPECT_EQ(runner.steps(), 2);  // the expired request never ran
+  EncodeRequest negative{false, "", {"x"}};
+  negative.timeout_us = -1;
+  EXPECT_EQ(engine.submit(std::move(negative), [](Result<EncodeOutcome>) {}).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(EncodeEngineTest, BatchesStopAtThePreferredSize) {
+  GatedStepRunner runner(pool_);
+  EncodeEngineOptions options;
+  options.max_batch = 8;
+  options.preferred_batch_sizes = {2};
+  options.max_queue_delay_us = 100'000;
+  EncodeEngine engine(*encoder_, false, runner, options);
+  GatedStepRunner::OpenOnExit open_on_exit{runner};
+  Outcome busy;
+  std::vector<Outcome> queued(3);
+  ASSERT_TRUE(engine.submit({false, "", {"occupies the engine"}}, into(busy)).ok());
+  ASSERT_TRUE(runner.wait_for_steps(1));
+  for (Outcome& outcome : queued) {
+    ASSERT_TRUE(engine.submit({false, "", {"one text"}}, into(outcome)).ok());
+  }
+  runner.open();
+  for (Outcome& outcome : queued) EXPECT_TRUE(outcome.get_future().get().ok());
+  // Three queued texts with a preferred size of 2: a batch of two, then the third alone (after
+  // waiting its max_queue_delay for company that never came).
+  EXPECT_EQ(runner.steps(), 3);
 }
 
 }  // namespace

@@ -37,6 +37,15 @@ TEST(ModelConfigTest, ParsesGenerateAndEncodeConfigs) {
   EXPECT_EQ(c->file, "/abs/r.gguf");
   EXPECT_EQ(c->max_batch, 8);
   EXPECT_EQ(c->max_queue_delay_us, 500);
+  EXPECT_TRUE(c->preferred_batch_sizes.empty());
+  EXPECT_EQ(c->timeout_us, 0);
+
+  c = parse(
+      "kind: embed\nfile: e.gguf\nslice: s\nmax_batch: 16\npreferred_batch: [4, 8]\n"
+      "timeout: 250ms\n");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->preferred_batch_sizes, (std::vector<int64_t>{4, 8}));
+  EXPECT_EQ(c->timeout_us, 250'000);
 }
 
 TEST(ModelConfigTest, MalformedConfigsNameLineAndField) {
@@ -57,6 +66,15 @@ TEST(ModelConfigTest, MalformedConfigsNameLineAndField) {
   expect_error("- a\n- b\n", "expected a map");
   expect_error("", "expected a map");
   expect_error("kind: {a: 1}\nfile: a\nslice: s\n", "kind");
+  expect_error("kind: embed\nfile: a\nslice: s\npreferred_batch: 4\n",
+               "m/model.yaml:4:18: preferred_batch: expected a list");
+  expect_error("kind: embed\nfile: a\nslice: s\nmax_batch: 8\npreferred_batch: [4, 9]\n",
+               "preferred_batch[1]");
+  expect_error("kind: embed\nfile: a\nslice: s\npreferred_batch: [0]\n", "preferred_batch[0]");
+  expect_error("kind: rerank\nfile: a\nslice: s\ntimeout: whenever\n",
+               "m/model.yaml:4:10: timeout");
+  expect_error("kind: rerank\nfile: a\nslice: s\ntimeout: 4000s\n", "timeout: must be 0 to 1h");
+  expect_error("kind: generate\nfile: a\nslice: s\ntimeout: 1s\n", "timeout: embed/rerank only");
 }
 
 }  // namespace

@@ -110,6 +110,8 @@ TEST(ApiErrorsTest, StatusCodesMapToHttp) {
   EXPECT_EQ(http_status_for(resource_exhausted("x")), 429);
   EXPECT_EQ(http_status_for(unavailable("x")), 503);
   EXPECT_EQ(http_status_for(internal_error("x")), 500);
+  EXPECT_EQ(http_status_for(deadline_exceeded("x")), 504);
+  EXPECT_EQ(outcome_for(deadline_exceeded("x")), "timeout");
   const HttpResponse r = error_response(resource_exhausted("full"), ErrorStyle::kOpenAI);
   EXPECT_EQ(r.status, 429);
   ASSERT_EQ(r.headers.size(), 1u);
