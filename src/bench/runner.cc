@@ -161,6 +161,9 @@ class LevelRunner {
         return finish(call, ec == beast::error::timeout ? ErrorKind::kTimeout : ErrorKind::kConnect,
                       false);
       call->connection->connected = true;
+      // Requests are small writes; without this, Nagle's algorithm can hold one for a delayed ACK.
+      beast::error_code ignored;
+      call->connection->stream.socket().set_option(tcp::no_delay(true), ignored);
       write(call);
     });
   }

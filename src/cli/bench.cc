@@ -32,7 +32,9 @@ int run_bench_command(BenchFlags& flags) {
   Result<bench::ApiTarget> target =
       bench::make_target(flags.api, flags.endpoint, flags.kind, flags.stream);
   if (!target.ok()) return report_error("bench", target.status());
+  const std::string model = config.target.model;  // --model was parsed into the target
   config.target = *target;
+  config.target.model = model;
   if (!config.concurrency.empty() && !config.rates.empty()) {
     return report_error("bench", invalid_argument("--concurrency and --rate exclude each other"));
   }

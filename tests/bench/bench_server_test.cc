@@ -2,7 +2,13 @@
 // API/endpoint combination succeeds, and the numbers agree with the server's own metrics.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bench/bench_run.h"
 #include "bench/scrape.h"
@@ -161,6 +167,41 @@ TEST_F(BenchServerTest, WrongModelIsCountedAs4xx) {
   ASSERT_TRUE(reports.ok());
   EXPECT_EQ(reports->front().ok, 0);
   EXPECT_EQ(reports->front().errors[static_cast<size_t>(ErrorKind::kHttp4xx)], 6);
+}
+
+// The real binary, flags and all: stdout only, and the exit code.
+std::pair<int, std::string> run_binary(const std::string& args) {
+  FILE* pipe = popen((std::string(TESSERA_BINARY) + " " + args + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(BenchServerTest, CommandLineSweepWritesJsonAndHtml) {
+  const std::string html = dir_->path() + "/report.html";
+  const auto [code, out] =
+      run_binary("bench --url " + url() +
+                 " --model chat --endpoint chat --stream --concurrency 1,2 "
+                 "--requests 4 --prompt-words 3..5 --output-tokens 3 --json --html " +
+                 html + " --metrics-url " + metrics_url());
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json report = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << out;
+  ASSERT_EQ(report["levels"].size(), 2u);
+  for (const auto& level : report["levels"]) {
+    EXPECT_EQ(level["ok"], 4) << level.dump();
+    EXPECT_GT(level["ttft_ms"]["count"].get<int>(), 0);
+  }
+  std::ifstream in(html);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("<svg"), std::string::npos);
+  EXPECT_EQ(text.str().find("<script"), std::string::npos);  // self-contained, offline
+  EXPECT_EQ(run_binary("bench --url localhost:1 --model m").first, 2);
+  EXPECT_EQ(run_binary("bench --url " + url() + " --model m --rate 1 --concurrency 1").first, 2);
 }
 
 }  // namespace
