@@ -111,47 +111,42 @@ Interpreted interpret_stream(const std::string& body, const std::vector<double>&
   return out;
 }
 
+// The value named `name` in `table`, or a usage error listing the names.
+template <typename T>
+Result<T> lookup(const std::vector<std::pair<std::string, T>>& table, const std::string& name,
+                 const char* flag) {
+  std::string names;
+  for (const auto& [key, value] : table) {
+    if (key == name) return value;
+    names += (names.empty() ? "" : ", ") + key;
+  }
+  return invalid_argument(std::string(flag) + ": '" + name + "': expected one of " + names);
+}
+
 }  // namespace
 
 Result<ApiTarget> make_target(const std::string& api, const std::string& endpoint,
                               const std::string& kind, bool stream) {
+  static const std::vector<std::pair<std::string, Api>> kApis = {{"openai", Api::kOpenAI},
+                                                                 {"kserve", Api::kKServe}};
+  static const std::vector<std::pair<std::string, Endpoint>> kEndpoints = {
+      {"chat", Endpoint::kChat},
+      {"completions", Endpoint::kCompletions},
+      {"embeddings", Endpoint::kEmbeddings},
+      {"rerank", Endpoint::kRerank},
+      {"infer", Endpoint::kInfer}};
+  static const std::vector<std::pair<std::string, Shape>> kKinds = {
+      {"generate", Shape::kGenerate}, {"embed", Shape::kEmbed}, {"rerank", Shape::kRerank}};
   ApiTarget t;
-  if (api == "openai") {
-    t.api = Api::kOpenAI;
-  } else if (api == "kserve") {
-    t.api = Api::kKServe;
-  } else {
-    return invalid_argument("--api: '" + api + "': expected openai or kserve");
-  }
-  if (endpoint.empty()) {
-    t.endpoint = t.api == Api::kKServe ? Endpoint::kInfer : Endpoint::kChat;
-  } else if (endpoint == "chat") {
-    t.endpoint = Endpoint::kChat;
-  } else if (endpoint == "completions") {
-    t.endpoint = Endpoint::kCompletions;
-  } else if (endpoint == "embeddings") {
-    t.endpoint = Endpoint::kEmbeddings;
-  } else if (endpoint == "rerank") {
-    t.endpoint = Endpoint::kRerank;
-  } else if (endpoint == "infer") {
-    t.endpoint = Endpoint::kInfer;
-  } else {
-    return invalid_argument("--endpoint: '" + endpoint +
-                            "': expected chat, completions, embeddings, rerank or infer");
-  }
+  TESSERA_ASSIGN_OR_RETURN(t.api, lookup(kApis, api, "--api"));
+  const std::string endpoint_name =
+      !endpoint.empty() ? endpoint : (t.api == Api::kKServe ? "infer" : "chat");
+  TESSERA_ASSIGN_OR_RETURN(t.endpoint, lookup(kEndpoints, endpoint_name, "--endpoint"));
   if ((t.api == Api::kKServe) != (t.endpoint == Endpoint::kInfer)) {
     return invalid_argument("--endpoint: '" + endpoint + "' does not belong to --api " + api +
                             " (openai: chat|completions|embeddings|rerank; kserve: infer)");
   }
-  if (kind == "generate") {
-    t.infer_shape = Shape::kGenerate;
-  } else if (kind == "embed") {
-    t.infer_shape = Shape::kEmbed;
-  } else if (kind == "rerank") {
-    t.infer_shape = Shape::kRerank;
-  } else {
-    return invalid_argument("--kind: '" + kind + "': expected generate, embed or rerank");
-  }
+  TESSERA_ASSIGN_OR_RETURN(t.infer_shape, lookup(kKinds, kind, "--kind"));
   if (stream && t.endpoint != Endpoint::kChat && t.endpoint != Endpoint::kCompletions) {
     return invalid_argument("--stream: only for --endpoint chat or completions");
   }

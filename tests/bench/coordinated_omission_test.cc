@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -61,6 +62,8 @@ TEST(CoordinatedOmission, OpenLoopKeepsTheScheduleAndReportsTheStall) {
   Result<std::vector<LevelReport>> reports = run_bench(c);
   ASSERT_TRUE(reports.ok()) << reports.status().to_string();
   const LevelReport& r = reports->front();
+  std::printf("open loop: p50 %.1f p90 %.1f p99 %.1f ms, send lag max %.1f ms\n", r.latency_ms.p50,
+              r.latency_ms.p90, r.latency_ms.p99, r.send_lag_ms.max);
   EXPECT_EQ(r.ok, 120);
   EXPECT_EQ(r.dropped, 0);
   // Sends went out on schedule although ~40 requests were stuck in the server.
@@ -78,6 +81,8 @@ TEST(CoordinatedOmission, ClosedLoopHidesTheSameStall) {
   Result<std::vector<LevelReport>> reports = run_bench(c);
   ASSERT_TRUE(reports.ok()) << reports.status().to_string();
   const LevelReport& r = reports->front();
+  std::printf("closed loop: %lld requests, p99 %.1f ms, max %.1f ms\n",
+              static_cast<long long>(r.ok), r.latency_ms.p99, r.latency_ms.max);
   ASSERT_GT(r.ok, 200);              // fast requests before and after the stall
   EXPECT_GT(r.latency_ms.max, 900);  // the one stalled request...
   EXPECT_LT(r.latency_ms.p99, 250);  // ...is invisible in p99: the caller waited with the server
