@@ -164,7 +164,6 @@ std::vector<double> poisson_schedule(double rate_per_s, int64_t count, double du
     offsets.push_back(t);
     t += gap(rng);
   }
-  if (count <= 0 && !offsets.empty() && offsets.back() > duration_s) offsets.pop_back();
   return offsets;
 }
 
