@@ -17,38 +17,15 @@ using testing::HttpReply;
 using testing::sse_events;
 using Json = nlohmann::json;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    testing::write_test_repository(dir_->path());
-    ServerOptions options;
-    options.repository = dir_->path();
-    options.http_port = 0;
-    options.metrics_port = 0;
-    options.body_limit_bytes = 64 * 1024;
-    Result<std::unique_ptr<Server>> server = Server::start(options);
-    ASSERT_TRUE(server.ok()) << server.status().to_string();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-  }
-
   static uint16_t port() { return server_->http_port(); }
   static HttpReply get(const std::string& target) { return http_request(port(), "GET", target); }
   static HttpReply post(const std::string& target, const Json& body) {
     return http_request(port(), "POST", target, body.dump());
   }
   static Json json(const HttpReply& reply) { return Json::parse(reply.body, nullptr, false); }
-
-  static testing::TempDir* dir_;
-  static Server* server_;
 };
-
-testing::TempDir* ServerTest::dir_ = nullptr;
-Server* ServerTest::server_ = nullptr;
 
 TEST_F(ServerTest, HealthAndServerMetadata) {
   EXPECT_EQ(get("/v2/health/live").status, 200);
