@@ -82,12 +82,9 @@ void Server::shutdown(double grace_seconds) {
   stopped_ = true;
   if (context_) context_->shutting_down = true;
   const auto grace = std::chrono::duration<double>(grace_seconds);
+  const auto grpc_deadline = std::chrono::system_clock::now() +
+                             std::chrono::duration_cast<std::chrono::system_clock::duration>(grace);
   if (api_) api_->stop_accepting();
-  // gRPC stops taking calls now and lets those in flight finish until the same deadline.
-  if (grpc_) {
-    grpc_->shutdown(std::chrono::system_clock::now() +
-                    std::chrono::duration_cast<std::chrono::system_clock::duration>(grace));
-  }
   // Engines finish what they hold; their replies go out through the still-running I/O threads.
   if (repository_) repository_->drain_all();
   const auto deadline = std::chrono::steady_clock::now() +
@@ -95,7 +92,13 @@ void Server::shutdown(double grace_seconds) {
   while (api_ && api_->active_requests() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(kDrainPoll);
   }
-  if (grpc_) grpc_->wait();
+  // gRPC's transport closes last: until here a new call gets a definite UNAVAILABLE from the
+  // frontend (shutting_down), where a call racing gRPC's own shutdown may come back CANCELLED.
+  // Calls still open (a stream the client has not closed) get until the same deadline.
+  if (grpc_) {
+    grpc_->shutdown(grpc_deadline);
+    grpc_->wait();
+  }
   if (metrics_server_) metrics_server_->stop_accepting();
   if (io_) io_->stop();
   api_.reset();
