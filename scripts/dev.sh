@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 # Debian 12 packages the build and the tests need.
 PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
-          libpcre2-dev libutf8proc-dev libyaml-cpp-dev libboost-dev python3 python3-numpy python3-jinja2)
+          libpcre2-dev libutf8proc-dev libyaml-cpp-dev libboost-dev libgrpc++-dev libprotobuf-dev
+          protobuf-compiler protobuf-compiler-grpc python3 python3-numpy python3-jinja2)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {
@@ -40,7 +41,7 @@ demo() {
   build build -DCMAKE_BUILD_TYPE=Release
   # The bundled demo repository (three slices: a small synthetic llama chat model, a BERT embedder
   # and a BERT reranker) is written into build/demo-repository on first start. Ctrl-C stops it.
-  echo "== tessera serve: try the curl examples in README.md (HTTP :8000, metrics :8002)"
+  echo "== tessera serve: try the curl examples in README.md (HTTP :8000, gRPC :8001, metrics :8002)"
   exec ./build/tessera serve
 }
 

@@ -1,4 +1,5 @@
-// tessera serve [--repository DIR] [--host H] [--http-port P] [--metrics-port P] [--api-key K]
+// tessera serve [--repository DIR] [--host H] [--http-port P] [--grpc-port P] [--metrics-port P]
+//               [--api-key K]
 // With no --repository it serves the bundled demo (serve/demo_repository.h), written on first use.
 // SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.
 #include <pthread.h>
@@ -59,9 +60,10 @@ int run_serve(ServeFlags& flags) {
     std::fprintf(stderr, "tessera serve: model %s: %s%s%s\n", s.name.c_str(), s.state.c_str(),
                  s.reason.empty() ? "" : ": ", s.reason.c_str());
   }
-  std::printf("tessera serve: listening on http://%s:%u (metrics http://%s:%u/metrics)\n",
-              options.host.c_str(), (*server)->http_port(), options.host.c_str(),
-              (*server)->metrics_port());
+  std::printf(
+      "tessera serve: listening on http://%s:%u and grpc %s:%u (metrics http://%s:%u/metrics)\n",
+      options.host.c_str(), (*server)->http_port(), options.host.c_str(), (*server)->grpc_port(),
+      options.host.c_str(), (*server)->metrics_port());
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);
@@ -77,7 +79,8 @@ Action register_serve(CLI::App& root) {
   auto flags = std::make_shared<ServeFlags>();
   serve::ServerOptions& o = flags->server;
   CLI::App* cmd = root.add_subcommand(
-      "serve", "Serve a model repository over KServe v2 and OpenAI HTTP APIs, with metrics");
+      "serve",
+      "Serve a model repository over KServe v2 (HTTP and gRPC) and OpenAI HTTP APIs, with metrics");
   cmd->add_option("--repository", flags->repository,
                   "Model repository: one folder per model (model.yaml + GGUF) and slices.yaml; "
                   "default: the bundled demo");
@@ -86,11 +89,13 @@ Action register_serve(CLI::App& root) {
   cmd->add_option("--host", o.host, "Address to bind")->capture_default_str();
   cmd->add_option("--http-port", o.http_port, "HTTP port (0: any free port)")
       ->capture_default_str();
+  cmd->add_option("--grpc-port", o.grpc_port, "KServe v2 gRPC port (0: any free port)")
+      ->capture_default_str();
   cmd->add_option("--metrics-port", o.metrics_port, "Prometheus metrics port (0: any free port)")
       ->capture_default_str();
   cmd->add_option("--api-key", o.api_key,
-                  "Require 'Authorization: Bearer KEY' on every endpoint but health "
-                  "(or set TESSERA_API_KEY)");
+                  "Require 'Authorization: Bearer KEY' (HTTP header or gRPC metadata) on every "
+                  "endpoint but health (or set TESSERA_API_KEY)");
   cmd->add_option("--model-control-mode", flags->control_mode,
                   "none: load every model at start; explicit: load/unload on request; "
                   "poll: load every model, then follow changes to the repository")

@@ -89,9 +89,12 @@ std::vector<int32_t> tokenize_prompt(const ModelInstance& model, const std::stri
   return tokenizer.encode(text, add_special, /*parse_special=*/chat);
 }
 
-Status start_generation(ModelInstance& model, GenerateRequest request,
-                        const std::shared_ptr<Responder>& responder, int64_t received_ns,
-                        GenerationHandlers handlers) {
+CancelHook on_disconnect_of(const std::shared_ptr<Responder>& responder) {
+  return [responder](std::function<void()> cancel) { responder->on_disconnect(std::move(cancel)); };
+}
+
+Status start_generation(ModelInstance& model, GenerateRequest request, const CancelHook& on_cancel,
+                        int64_t received_ns, GenerationHandlers handlers) {
   GenerateEngine* engine = model.generator();
   ModelObserver* observer = &model.observer();
   const auto prompt_tokens = static_cast<int64_t>(request.prompt.size());
@@ -102,7 +105,7 @@ Status start_generation(ModelInstance& model, GenerateRequest request,
     return s;
   }
   auto cancel = std::make_shared<CancelState>();
-  responder->on_disconnect([cancel] { cancel->cancel(); });
+  on_cancel([cancel] { cancel->cancel(); });
   GenerationCallbacks callbacks;
   callbacks.on_text = std::move(handlers.on_text);
   callbacks.on_done = [observer, received_ns, prompt_tokens,

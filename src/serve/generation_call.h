@@ -1,8 +1,8 @@
 // What both frontends do to run one generate request: read the sampling fields from JSON, submit
 // to the model's engine, cancel it when the client disconnects, and count it in the metrics when
 // it ends. The callbacks run on the engine thread and must not capture the ModelInstance (the
-// engine would then be destroyed from its own thread); they reach the client through the
-// Responder, which hands everything to the I/O threads.
+// engine would then be destroyed from its own thread); they reach the client through their
+// transport (the HTTP Responder, a gRPC reactor), which hands everything to its own threads.
 #pragma once
 
 #include <functional>
@@ -22,6 +22,12 @@ namespace tessera::serve {
 // follow OpenAI: temperature 1, top_p 1, no top-k or min-p; max_tokens `default_max_tokens`.
 Result<GenerateRequest> generate_request_from_json(const Json& object, int32_t default_max_tokens);
 
+// How a transport tells that its client went away: it stores `cancel` and runs it once if the
+// client disconnects (HTTP) or cancels the call (gRPC) before the reply is complete.
+using CancelHook = std::function<void(std::function<void()> cancel)>;
+// The HTTP transport's: the Responder's disconnect callback.
+CancelHook on_disconnect_of(const std::shared_ptr<Responder>& responder);
+
 struct GenerationHandlers {
   std::function<void(std::string_view text)> on_text;  // optional
   std::function<void(const Result<GenerateResult>&)> on_done;
@@ -29,10 +35,9 @@ struct GenerationHandlers {
 
 // Submits `request` (its prompt tokenized) to `model`'s engine. A submit error is returned (and
 // counted); otherwise `handlers.on_done` runs exactly once. `received_ns` is when the request
-// arrived, for the duration metrics.
-Status start_generation(ModelInstance& model, GenerateRequest request,
-                        const std::shared_ptr<Responder>& responder, int64_t received_ns,
-                        GenerationHandlers handlers);
+// arrived, for the duration metrics; `on_cancel` is given the function that cancels it.
+Status start_generation(ModelInstance& model, GenerateRequest request, const CancelHook& on_cancel,
+                        int64_t received_ns, GenerationHandlers handlers);
 
 // The prompt's tokens with the model's special-token rules (BOS when the vocabulary adds one);
 // `chat` parses control tokens the chat template wrote as text.

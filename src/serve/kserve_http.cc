@@ -2,17 +2,14 @@
 // and FP32 tensors, the repository extension (index, load, unload) and statistics. Protocol
 // translation only: models run in their engines.
 #include "serve/api_errors.h"
-#include "serve/encode_call.h"
-#include "serve/generation_call.h"
 #include "serve/json_fields.h"
-#include "serve/kserve_tensors.h"
+#include "serve/kserve_infer.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
 namespace {
 
-constexpr const char* kVersion = "1";  // every model has one version
-constexpr int32_t kDefaultInferMaxTokens = 64;
+constexpr const char* kVersion = kKServeModelVersion;
 
 void send_json(const std::shared_ptr<Responder>& responder, int status, const Json& body) {
   responder->send(json_response(status, dump_json(body)));
@@ -22,102 +19,44 @@ void send_error(const std::shared_ptr<Responder>& responder, const Status& statu
   responder->send(error_response(status, ErrorStyle::kKServe));
 }
 
-Json tensor_spec(const std::string& name, const std::string& datatype, std::vector<int64_t> shape) {
-  return {{"name", name}, {"datatype", datatype}, {"shape", shape}};
+Json tensor_specs(const std::vector<TensorSpec>& specs) {
+  Json out = Json::array();
+  for (const TensorSpec& s : specs) {
+    out.push_back({{"name", s.name}, {"datatype", s.datatype}, {"shape", s.shape}});
+  }
+  return out;
 }
 
-Json model_metadata(ModelInstance& model) {
-  Json inputs, outputs;
-  switch (model.kind()) {
-    case ModelKind::kGenerate:
-      inputs = {tensor_spec("text_input", "BYTES", {1})};
-      outputs = {tensor_spec("text_output", "BYTES", {1})};
-      break;
-    case ModelKind::kEmbed:
-      inputs = {tensor_spec("text", "BYTES", {-1})};
-      outputs = {tensor_spec("embedding", "FP32", {-1, model.embedding_dim()})};
-      break;
-    case ModelKind::kRerank:
-      inputs = {tensor_spec("query", "BYTES", {1}), tensor_spec("documents", "BYTES", {-1})};
-      outputs = {tensor_spec("scores", "FP32", {-1})};
-      break;
-  }
+Json model_metadata(const ModelInstance& model) {
+  const ModelSignature signature = model_signature(model);
   return {{"name", model.config().name},
           {"versions", {kVersion}},
-          {"platform", std::string("tessera_") + model_kind_name(model.kind())},
-          {"inputs", inputs},
-          {"outputs", outputs}};
-}
-
-// `id` echoes the request's id (a string), when it had one.
-Json infer_reply(const ModelInstance& model, const Json& id, Json outputs) {
-  Json reply = {{"model_name", model.config().name},
-                {"model_version", kVersion},
-                {"outputs", std::move(outputs)}};
-  if (id.is_string()) reply["id"] = id;
-  return reply;
+          {"platform", signature.platform},
+          {"inputs", tensor_specs(signature.inputs)},
+          {"outputs", tensor_specs(signature.outputs)}};
 }
 
 Status infer(const std::shared_ptr<ModelInstance>& model, const HttpRequest& request,
              const std::shared_ptr<Responder>& responder) {
   TESSERA_ASSIGN_OR_RETURN(Json body, parse_json_object(request.body));
-  const Json no_parameters = Json::object();
-  const Json& parameters = body.contains("parameters") ? body["parameters"] : no_parameters;
-  if (!parameters.is_object()) return invalid_argument("parameters: expected an object");
-  const ModelInstance* m = model.get();
+  InferInputs inputs;
+  if (body.contains("parameters")) inputs.parameters = body["parameters"];
+  TESSERA_ASSIGN_OR_RETURN(inputs.tensors, parse_json_inputs(body));
+  // `id` echoes the request's id (a string), when it had one.
   const Json id = body.contains("id") ? body["id"] : Json();
-  if (model->kind() == ModelKind::kGenerate) {
-    TESSERA_ASSIGN_OR_RETURN(auto inputs, parse_bytes_inputs(body, {"text_input"}));
-    const BytesTensor& text = inputs["text_input"];
-    if (text.data.size() != 1) {
-      return invalid_argument("inputs[0].shape: one prompt per request, got " +
-                              std::to_string(text.data.size()));
-    }
-    TESSERA_ASSIGN_OR_RETURN(GenerateRequest generate,
-                             generate_request_from_json(parameters, kDefaultInferMaxTokens));
-    generate.prompt = tokenize_prompt(*model, text.data[0], false);
-    GenerationHandlers handlers;
-    handlers.on_done = [responder, m, id](const Result<GenerateResult>& result) {
-      if (!result.ok()) return send_error(responder, result.status());
-      Json reply = infer_reply(*m, id, Json::array({bytes_output("text_output", {result->text})}));
-      reply["parameters"] = {{"finish_reason", result->finish_reason},
-                             {"completion_tokens", result->tokens.size()}};
-      send_json(responder, 200, reply);
-    };
-    return start_generation(*model, std::move(generate), responder, request.received_ns,
-                            std::move(handlers));
-  }
-  EncodeRequest encode;
-  encode.rerank = model->kind() == ModelKind::kRerank;
-  if (encode.rerank) {
-    TESSERA_ASSIGN_OR_RETURN(auto inputs, parse_bytes_inputs(body, {"query", "documents"}));
-    if (inputs["query"].data.size() != 1) {
-      return invalid_argument("inputs: 'query' must hold exactly one string");
-    }
-    encode.query = inputs["query"].data[0];
-    encode.texts = std::move(inputs["documents"].data);
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(auto inputs, parse_bytes_inputs(body, {"text"}));
-    encode.texts = std::move(inputs["text"].data);
-  }
-  return start_encode(
-      *model, std::move(encode), request.received_ns,
-      [responder, m, id](const Result<EncodeOutcome>& outcome) {
-        if (!outcome.ok()) return send_error(responder, outcome.status());
-        Json output;
-        if (m->kind() == ModelKind::kRerank) {
-          output = fp32_output("scores", {static_cast<int64_t>(outcome->scores.size())},
-                               outcome->scores);
-        } else {
-          std::vector<float> flat;
-          for (const auto& e : outcome->embeddings) {
-            flat.insert(flat.end(), e.begin(), e.end());
-          }
-          output = fp32_output(
-              "embedding", {static_cast<int64_t>(outcome->embeddings.size()), outcome->dim}, flat);
-        }
-        send_json(responder, 200, infer_reply(*m, id, Json::array({output})));
-      });
+  InferHandlers handlers;
+  handlers.on_done = [responder, name = model->config().name,
+                      id](const Result<InferOutputs>& result) {
+    if (!result.ok()) return send_error(responder, result.status());
+    Json outputs = Json::array();
+    for (const OutputTensor& t : result->tensors) outputs.push_back(output_json(t));
+    Json reply = {{"model_name", name}, {"model_version", kVersion}, {"outputs", outputs}};
+    if (id.is_string()) reply["id"] = id;
+    if (!result->parameters.empty()) reply["parameters"] = result->parameters;
+    send_json(responder, 200, reply);
+  };
+  return start_infer(*model, std::move(inputs), on_disconnect_of(responder), request.received_ns,
+                     std::move(handlers));
 }
 
 Json model_stats(const ModelInstance& model) {
@@ -150,17 +89,11 @@ void repository_request(ServeContext& context, const std::vector<std::string>& p
     return send_json(responder, 200, index);
   }
   if (parts.size() == 5 && parts[2] == "models" && (parts[4] == "load" || parts[4] == "unload")) {
-    auto done = [responder, name = parts[3]](Status outcome) {
-      // A model that does not load is the request's problem to fix (its config, its slice), as
-      // Triton answers: 400 with the reason.
-      if (!outcome.ok()) {
-        return send_error(responder,
-                          invalid_argument("failed to load '" + name + "': " + outcome.message()));
-      }
+    auto done = [responder](Status outcome) {
+      if (!outcome.ok()) return send_error(responder, outcome);
       send_json(responder, 200, Json::object());
     };
-    Status queued = parts[4] == "load" ? context.repository.request_load(parts[3], done)
-                                       : context.repository.request_unload(parts[3], done);
+    Status queued = control_model(context.repository, parts[3], parts[4] == "load", done);
     if (!queued.ok()) send_error(responder, queued);
     return;
   }
@@ -177,9 +110,9 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
   const bool post = request.method == "POST";
   if (parts.size() == 1 && get) {
     send_json(responder, 200,
-              {{"name", "tessera"},
-               {"version", "0.1.0"},
-               {"extensions", {"model_repository", "statistics"}}});
+              {{"name", kKServeServerName},
+               {"version", kKServeServerVersion},
+               {"extensions", kKServeExtensions}});
     return true;
   }
   if (parts.size() == 3 && parts[1] == "health" && get) {
@@ -211,9 +144,8 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
   const std::string name = parts[2];
   size_t rest = 3;
   if (parts.size() >= 5 && parts[3] == "versions") {
-    if (parts[4] != kVersion) {
-      send_error(responder, not_found("model '" + name + "' has no version '" + parts[4] +
-                                      "' (only " + kVersion + ")"));
+    if (Status s = check_model_version(name, parts[4]); !s.ok()) {
+      send_error(responder, s);
       return true;
     }
     rest = 5;

@@ -144,8 +144,8 @@ Status generate(ServeContext& context, const HttpRequest& request,
       send_json(responder, reply);
     };
   }
-  return start_generation(*model, std::move(generate), responder, request.received_ns,
-                          std::move(handlers));
+  return start_generation(*model, std::move(generate), on_disconnect_of(responder),
+                          request.received_ns, std::move(handlers));
 }
 
 Status embeddings(ServeContext& context, const HttpRequest& request,

@@ -1,5 +1,6 @@
-// What the HTTP frontends share: the repository they look models up in, the device (for the
-// status page), the metrics, and whether the server is shutting down. Owned by the Server.
+// What the frontends (HTTP and gRPC) share: the repository they look models up in, the device
+// (for the status page), the metrics, the API key, and whether the server is shutting down. Owned
+// by the Server.
 #pragma once
 
 #include <atomic>

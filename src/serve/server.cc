@@ -62,6 +62,8 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   HttpServerOptions api_options{options.host, options.http_port, options.body_limit_bytes};
   TESSERA_ASSIGN_OR_RETURN(server->api_, HttpServer::start(*server->io_, api_options,
                                                            make_api_handler(*server->context_)));
+  GrpcFrontendOptions grpc_options{options.host, options.grpc_port, options.body_limit_bytes};
+  TESSERA_ASSIGN_OR_RETURN(server->grpc_, GrpcFrontend::start(*server->context_, grpc_options));
   HttpServerOptions metrics_options{options.host, options.metrics_port, 64 * kKiB};
   TESSERA_ASSIGN_OR_RETURN(
       server->metrics_server_,
@@ -79,18 +81,28 @@ void Server::shutdown(double grace_seconds) {
   if (stopped_) return;
   stopped_ = true;
   if (context_) context_->shutting_down = true;
+  const auto grace = std::chrono::duration<double>(grace_seconds);
+  const auto grpc_deadline = std::chrono::system_clock::now() +
+                             std::chrono::duration_cast<std::chrono::system_clock::duration>(grace);
   if (api_) api_->stop_accepting();
   // Engines finish what they hold; their replies go out through the still-running I/O threads.
   if (repository_) repository_->drain_all();
   const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::chrono::duration<double>(grace_seconds));
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace);
   while (api_ && api_->active_requests() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(kDrainPoll);
+  }
+  // gRPC's transport closes last: until here a new call gets a definite UNAVAILABLE from the
+  // frontend (shutting_down), where a call racing gRPC's own shutdown may come back CANCELLED.
+  // Calls still open (a stream the client has not closed) get until the same deadline.
+  if (grpc_) {
+    grpc_->shutdown(grpc_deadline);
+    grpc_->wait();
   }
   if (metrics_server_) metrics_server_->stop_accepting();
   if (io_) io_->stop();
   api_.reset();
+  grpc_.reset();
   metrics_server_.reset();
   repository_.reset();
   context_.reset();

@@ -42,6 +42,13 @@ TEST(JsonFieldsTest, TypedFieldsNameTheField) {
   EXPECT_FALSE(optional_string(body, "nil")->has_value());
 }
 
+// The JSON tensors of `body` by name, as a model taking `names` reads them.
+Result<std::map<std::string, BytesTensor>> parse_bytes_inputs(
+    const Json& body, const std::vector<std::string>& names) {
+  TESSERA_ASSIGN_OR_RETURN(std::vector<BytesTensor> inputs, parse_json_inputs(body));
+  return select_inputs(std::move(inputs), names);
+}
+
 TEST(KServeTensorsTest, ParsesFlatAndNestedBytes) {
   const Json body = Json::parse(R"({"inputs": [
       {"name": "text", "datatype": "BYTES", "shape": [2, 2], "data": [["a", "b"], ["c", "d"]]}]})");
@@ -80,6 +87,38 @@ TEST(KServeTensorsTest, MalformedTensorsNameInputAndField) {
   };
   for (const auto& [text, fragment] : cases) {
     expect_invalid(parse_bytes_inputs(Json::parse(text), {"text"}).status(), fragment);
+  }
+  expect_invalid(parse_bytes_inputs(Json::parse(R"({"inputs": [
+      {"name": "query", "datatype": "BYTES", "shape": [1], "data": ["a"]}]})"),
+                                    {"query", "documents"})
+                     .status(),
+                 "inputs: 'documents' is required");
+}
+
+TEST(KServeTensorsTest, RawBytesRoundTripAndExactLayout) {
+  const std::vector<std::string> elements = {"ab", "", std::string("\0z", 2)};
+  const std::string raw = encode_raw_bytes(elements);
+  EXPECT_EQ(raw, std::string("\x02\0\0\0ab\0\0\0\0\x02\0\0\0\0z", 16));
+  Result<std::vector<std::string>> decoded = decode_raw_bytes(raw, 3, "raw_input_contents[0]");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().to_string();
+  EXPECT_EQ(*decoded, elements);
+  EXPECT_EQ(encode_raw_fp32({1.0f, -2.5f}), std::string("\0\0\x80\x3f\0\0\x20\xc0", 8));
+}
+
+TEST(KServeTensorsTest, MalformedRawBytesNameTheField) {
+  const std::pair<std::string, std::string> cases[] = {
+      {std::string("\x05\0\0\0abc", 7),
+       "raw_input_contents[0]: element 0: length prefix 5 exceeds the 3 bytes left"},
+      {std::string("\x01\0", 2), "raw_input_contents[0]: element 0: the 4-byte length prefix"},
+      {std::string("\x01\0\0\0a\x01\0\0\0b", 10),
+       "raw_input_contents[0]: element 2: the 4-byte length prefix"},
+      {std::string("\x01\0\0\0ab", 6), "raw_input_contents[0]: 1 bytes left over"},
+      {std::string("\xff\xff\xff\xff", 4), "length prefix 4294967295 exceeds the 0 bytes"},
+  };
+  const int64_t elements[] = {1, 1, 3, 1, 1};
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    expect_invalid(decode_raw_bytes(cases[i].first, elements[i], "raw_input_contents[0]").status(),
+                   cases[i].second);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "models/synthetic.h"
+#include "serve/server.h"
 #include "testing/temp_dir.h"
 
 namespace tessera::testing {
@@ -92,5 +93,40 @@ slices:
   write_text(root / "toobig" / "model.yaml",
              "kind: generate\nfile: ../chat/model.gguf\nslice: tiny\n");
 }
+
+// The real server on repository `dir`, every port ephemeral (parallel tests never collide);
+// nullptr, with a test failure, when it does not start.
+inline std::unique_ptr<serve::Server> start_server(const std::string& dir,
+                                                   serve::ServerOptions options = {}) {
+  options.repository = dir;
+  options.http_port = 0;
+  options.grpc_port = 0;
+  options.metrics_port = 0;
+  Result<std::unique_ptr<serve::Server>> server = serve::Server::start(options);
+  EXPECT_TRUE(server.ok()) << server.status().to_string();
+  return server.ok() ? std::move(*server) : nullptr;
+}
+
+// A test suite sharing one server (64 KiB body limit) on a repository written once per suite.
+class ServerSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    write_test_repository(dir_->path());
+    serve::ServerOptions options;
+    options.body_limit_bytes = 64 * 1024;
+    server_ = start_server(dir_->path(), options).release();
+    ASSERT_NE(server_, nullptr);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  inline static TempDir* dir_ = nullptr;
+  inline static serve::Server* server_ = nullptr;
+};
 
 }  // namespace tessera::testing

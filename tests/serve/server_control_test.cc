@@ -22,21 +22,12 @@ namespace {
 using testing::http_request;
 using Json = nlohmann::json;
 
-std::unique_ptr<Server> start(const std::string& dir, ServerOptions options) {
-  options.repository = dir;
-  options.http_port = 0;
-  options.metrics_port = 0;
-  Result<std::unique_ptr<Server>> server = Server::start(options);
-  EXPECT_TRUE(server.ok()) << server.status().to_string();
-  return server.ok() ? std::move(*server) : nullptr;
-}
-
 TEST(ServerControlTest, ApiKeyGuardsEverythingButHealth) {
   testing::TempDir dir;
   testing::write_test_repository(dir.path());
   ServerOptions options;
   options.api_key = "sekret";
-  std::unique_ptr<Server> server = start(dir.path(), options);
+  std::unique_ptr<Server> server = testing::start_server(dir.path(), options);
   ASSERT_NE(server, nullptr);
   const uint16_t port = server->http_port();
   EXPECT_EQ(http_request(port, "GET", "/v2/health/live").status, 200);
@@ -61,7 +52,7 @@ TEST(ServerControlTest, ExplicitModeLoadsAndUnloadsOnRequest) {
   ServerOptions options;
   options.control_mode = ControlMode::kExplicit;
   options.load_models = {"embed"};
-  std::unique_ptr<Server> server = start(dir.path(), options);
+  std::unique_ptr<Server> server = testing::start_server(dir.path(), options);
   ASSERT_NE(server, nullptr);
   const uint16_t port = server->http_port();
   const Json infer = {
@@ -191,7 +182,7 @@ TEST(ServerControlTest, ServeExitsZeroOnSigtermAfterFinishingInFlightWork) {
     freopen(out_path.c_str(), "w", stdout);
     freopen(dir.file("stderr.txt").c_str(), "w", stderr);
     execl(TESSERA_BINARY, TESSERA_BINARY, "serve", repository.c_str(), "--http-port=0",
-          "--metrics-port=0", static_cast<char*>(nullptr));
+          "--grpc-port=0", "--metrics-port=0", static_cast<char*>(nullptr));
     _exit(127);
   }
   uint16_t port = 0;

@@ -19,38 +19,15 @@ using testing::HttpReply;
 using testing::sse_events;
 using Json = nlohmann::json;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    testing::write_test_repository(dir_->path());
-    ServerOptions options;
-    options.repository = dir_->path();
-    options.http_port = 0;
-    options.metrics_port = 0;
-    options.body_limit_bytes = 64 * 1024;
-    Result<std::unique_ptr<Server>> server = Server::start(options);
-    ASSERT_TRUE(server.ok()) << server.status().to_string();
-    server_ = server->release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-  }
-
   static uint16_t port() { return server_->http_port(); }
   static HttpReply get(const std::string& target) { return http_request(port(), "GET", target); }
   static HttpReply post(const std::string& target, const Json& body) {
     return http_request(port(), "POST", target, body.dump());
   }
   static Json json(const HttpReply& reply) { return Json::parse(reply.body, nullptr, false); }
-
-  static testing::TempDir* dir_;
-  static Server* server_;
 };
-
-testing::TempDir* ServerTest::dir_ = nullptr;
-Server* ServerTest::server_ = nullptr;
 
 TEST_F(ServerTest, HealthAndServerMetadata) {
   EXPECT_EQ(get("/v2/health/live").status, 200);
@@ -153,6 +130,19 @@ TEST_F(ServerTest, KServeMalformedTensorsAre400NamingTheField) {
     EXPECT_EQ(reply.status, 400) << body;
     EXPECT_NE(reply.body.find(field), std::string::npos) << reply.body;
   }
+  // Triton's per-request queue timeout (microseconds) on an encoder: a number of 0 or more.
+  for (const Json& timeout : {Json(-5), Json("soon")}) {
+    const Json body = {
+        {"inputs", {{{"name", "text"}, {"datatype", "BYTES"}, {"shape", {1}}, {"data", {"a"}}}}},
+        {"parameters", {{"timeout", timeout}}}};
+    const HttpReply reply = post("/v2/models/embed/infer", body);
+    EXPECT_EQ(reply.status, 400) << body;
+    EXPECT_NE(reply.body.find("timeout"), std::string::npos) << reply.body;
+  }
+  const Json patient = {
+      {"inputs", {{{"name", "text"}, {"datatype", "BYTES"}, {"shape", {1}}, {"data", {"a"}}}}},
+      {"parameters", {{"timeout", 60'000'000}}}};
+  EXPECT_EQ(post("/v2/models/embed/infer", patient).status, 200);
   const HttpReply bad_json =
       http_request(port(), "POST", "/v2/models/chat/infer", "{\"inputs\": [");
   EXPECT_EQ(bad_json.status, 400);
