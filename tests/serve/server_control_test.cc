@@ -92,7 +92,7 @@ std::unique_ptr<Server> start_polling(const std::string& dir, double interval_se
   ServerOptions options;
   options.control_mode = ControlMode::kPoll;
   options.poll_interval_seconds = interval_seconds;
-  return start(dir, options);
+  return testing::start_server(dir, options);
 }
 
 TEST(ServerControlTest, PollModeFollowsChangesToTheRepository) {
