@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
           libpcre2-dev libutf8proc-dev libyaml-cpp-dev libboost-dev libgrpc++-dev libprotobuf-dev
           protobuf-compiler protobuf-compiler-grpc python3 python3-numpy python3-jinja2)
+# What only the tests need: promtool (in `prometheus`) lints the metrics port's output.
+TEST_PACKAGES=(prometheus)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -56,7 +58,7 @@ test_all() {
 }
 
 case "${1:-}" in
-  demo) install_missing; demo ;;
-  test) install_missing; test_all ;;
+  demo) install_missing "${PACKAGES[@]}"; demo ;;
+  test) install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"; test_all ;;
   *) echo "usage: scripts/dev.sh demo|test" >&2; exit 2 ;;
 esac

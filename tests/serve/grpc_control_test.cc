@@ -77,11 +77,7 @@ TEST(GrpcControlTest, ApiKeyGuardsEverythingButLiveAndReady) {
 
 TEST(GrpcControlTest, ExplicitModeLoadsAndUnloadsOnRequest) {
   testing::TempDir dir;
-  testing::write_test_repository(dir.path());
-  ServerOptions options;
-  options.control_mode = ControlMode::kExplicit;
-  options.load_models = {"embed"};
-  std::unique_ptr<Server> server = testing::start_server(dir.path(), options);
+  std::unique_ptr<Server> server = testing::start_explicit_mode_server(dir.path());
   ASSERT_NE(server, nullptr);
   auto stub = testing::grpc_stub(server->grpc_port());
   auto model_ready = [&](const std::string& name) {

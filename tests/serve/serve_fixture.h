@@ -107,6 +107,15 @@ inline std::unique_ptr<serve::Server> start_server(const std::string& dir,
   return server.ok() ? std::move(*server) : nullptr;
 }
 
+// A server in explicit model control mode on a fresh test repository in `dir`, only `embed` loaded.
+inline std::unique_ptr<serve::Server> start_explicit_mode_server(const std::string& dir) {
+  write_test_repository(dir);
+  serve::ServerOptions options;
+  options.control_mode = serve::ControlMode::kExplicit;
+  options.load_models = {"embed"};
+  return start_server(dir, options);
+}
+
 // A test suite sharing one server (64 KiB body limit) on a repository written once per suite.
 class ServerSuite : public ::testing::Test {
  protected:

@@ -48,11 +48,7 @@ TEST(ServerControlTest, ApiKeyGuardsEverythingButHealth) {
 
 TEST(ServerControlTest, ExplicitModeLoadsAndUnloadsOnRequest) {
   testing::TempDir dir;
-  testing::write_test_repository(dir.path());
-  ServerOptions options;
-  options.control_mode = ControlMode::kExplicit;
-  options.load_models = {"embed"};
-  std::unique_ptr<Server> server = testing::start_server(dir.path(), options);
+  std::unique_ptr<Server> server = testing::start_explicit_mode_server(dir.path());
   ASSERT_NE(server, nullptr);
   const uint16_t port = server->http_port();
   const Json infer = {

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -428,6 +431,31 @@ TEST_F(ServerTest, MetricsAndStatusPage) {
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<td>chat</td>"), std::string::npos);
   EXPECT_NE(page.body.find("UNAVAILABLE"), std::string::npos);
+}
+
+// The acceptance check of the metrics port: Prometheus' own linter (Debian package `prometheus`)
+// accepts the exposition after the suite's traffic (every kind of model, errors, streams).
+TEST_F(ServerTest, MetricsPassPromtoolCheck) {
+  if (std::system("command -v promtool > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "promtool is not installed (apt-get install prometheus)";
+  }
+  ASSERT_EQ(post("/v1/completions", {{"model", "chat"}, {"prompt", "x"}, {"max_tokens", 2}}).status,
+            200);
+  ASSERT_EQ(post("/v1/rerank", {{"model", "rerank"}, {"query", "q"}, {"documents", {"d"}}}).status,
+            200);
+  const HttpReply metrics = http_request(server_->metrics_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string path = dir_->file("metrics.txt");
+  std::ofstream(path, std::ios::binary) << metrics.body;
+  const std::string command = "promtool check metrics < '" + path + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[256];
+  while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output, "") << "promtool lint findings";
 }
 
 }  // namespace
