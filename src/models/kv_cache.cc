@@ -37,10 +37,10 @@ KvCache::~KvCache() {
   }
 }
 
-uint64_t KvCache::bytes_for_tokens(int64_t tokens) const {
-  const int64_t clamped = std::clamp<int64_t>(tokens, 0, context_);
-  const int64_t rounded = (clamped + kKvBlockTokens - 1) / kKvBlockTokens * kKvBlockTokens;
-  return static_cast<uint64_t>(std::min(rounded, context_)) * bytes_per_token();
+int64_t KvCache::positions_for_tokens(int64_t tokens) const {
+  if (tokens <= 0 || tokens > context_) return context_;
+  const int64_t rounded = (tokens + kKvBlockTokens - 1) / kKvBlockTokens * kKvBlockTokens;
+  return std::min(rounded, context_);
 }
 
 KvBlock KvCache::allocate(int64_t block_index) {

@@ -41,8 +41,12 @@ class KvCache {
   uint64_t bytes_per_token() const {
     return 2 * static_cast<uint64_t>(n_layers_) * static_cast<uint64_t>(kv_dim_) * sizeof(float);
   }
-  // What `tokens` positions of one sequence occupy: whole blocks, the context's last one cut.
-  uint64_t bytes_for_tokens(int64_t tokens) const;
+  // The positions the blocks holding `tokens` positions cover: whole blocks, the context's last
+  // one cut (0 or more than the context: the whole context).
+  int64_t positions_for_tokens(int64_t tokens) const;
+  uint64_t bytes_for_tokens(int64_t tokens) const {
+    return static_cast<uint64_t>(positions_for_tokens(tokens)) * bytes_per_token();
+  }
 
   // Where position `pos` of `seq` keeps this layer's key (value); allocates its block when new.
   float* k(int32_t seq, int64_t layer, int64_t pos) { return slot(seq, layer, pos, 0); }

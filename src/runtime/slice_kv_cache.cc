@@ -1,22 +1,15 @@
 #include "runtime/slice_kv_cache.h"
 
-#include <algorithm>
-
 namespace tessera {
 
-int64_t SliceKvCache::reachable(int64_t tokens) const {
-  if (tokens <= 0 || tokens > cache_.context()) return cache_.context();
-  const int64_t rounded = (tokens + kKvBlockTokens - 1) / kKvBlockTokens * kKvBlockTokens;
-  return std::min(rounded, cache_.context());
-}
-
 uint64_t SliceKvCache::bytes_for_tokens(int64_t tokens) const {
-  return cache_.bytes_for_tokens(reachable(tokens));
+  return cache_.bytes_for_tokens(tokens);
 }
 
 std::string SliceKvCache::what(int32_t seq, int64_t tokens) const {
-  return "KV cache of sequence " + std::to_string(seq) + " (" + std::to_string(reachable(tokens)) +
-         " of " + std::to_string(cache_.context()) + " tokens)";
+  return "KV cache of sequence " + std::to_string(seq) + " (" +
+         std::to_string(cache_.positions_for_tokens(tokens)) + " of " +
+         std::to_string(cache_.context()) + " tokens)";
 }
 
 size_t SliceKvCache::sequences() const {
@@ -39,7 +32,7 @@ Status SliceKvCache::admit(int32_t seq, int64_t tokens) {
   if (reservations_.count(seq) != 0) return {};
   TESSERA_ASSIGN_OR_RETURN(Reservation r,
                            arena_.reserve(bytes_for_tokens(tokens), what(seq, tokens)));
-  reservations_.emplace(seq, Admitted{std::move(r), reachable(tokens)});
+  reservations_.emplace(seq, Admitted{std::move(r), cache_.positions_for_tokens(tokens)});
   return {};
 }
 
@@ -50,7 +43,7 @@ Status SliceKvCache::admit_wait(int32_t seq, std::chrono::milliseconds timeout, 
       Reservation r, arena_.reserve_wait(bytes_for_tokens(tokens), what(seq, tokens), timeout));
   std::lock_guard<std::mutex> lock(mutex_);
   // A racing admit of the same seq keeps its own.
-  reservations_.emplace(seq, Admitted{std::move(r), reachable(tokens)});
+  reservations_.emplace(seq, Admitted{std::move(r), cache_.positions_for_tokens(tokens)});
   return {};
 }
 

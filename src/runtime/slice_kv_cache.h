@@ -52,7 +52,6 @@ class SliceKvCache {
 
  private:
   std::string what(int32_t seq, int64_t tokens) const;
-  int64_t reachable(int64_t tokens) const;  // positions a reservation for `tokens` covers
 
   struct Admitted {
     Reservation reservation;
