@@ -1,9 +1,11 @@
 // Matmul kernels on one projection-sized weight matrix per type (in 2048, out 5632: a 1B-class
 // model's FFN up/gate projection), reference path against the fast path the CPU selects:
-//   decode/<type>/<path>   1 token: weight bytes streamed per second (bandwidth-bound)
+//   decode/<type>/<path>   1 token: weight bytes streamed per second (the matrix fits in L3)
+//   decode_dram/<type>/<fast path>  1 token over copies of the matrix that together exceed any
+//                          L3, as a model's layers do: compare its weight_GB/s with memory_read
 //   batch16/<type>/<path>  16 tokens: tokens per second (compute-bound)
 //   memory_read            the same pool scanning a 64 MiB buffer: the bandwidth ceiling
-//   peak/<instruction>     one core's arithmetic ceiling (int16 multiply-add, f32 FMA)
+//   peak/<instruction>     one core's arithmetic ceiling (int16 and int8 multiply-add, f32 FMA)
 // Threads: --threads=N (default 2). Compare paths within one run; machines and runs differ.
 #include <benchmark/benchmark.h>
 
@@ -19,6 +21,7 @@
 
 #include "base/thread_pool.h"
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/matmul.h"
 #include "tensor/dtype.h"
 #include "tensor/half.h"
@@ -108,6 +111,31 @@ void run_matmul(benchmark::State& state, DType type, bool fast, int64_t n_tokens
                                                   benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// Decode as a whole model meets it: each iteration multiplies the next of several copies of the
+// matrix, so every weight byte comes from DRAM (the copies total kDramBytes).
+void run_decode_dram(benchmark::State& state, DType type) {
+  constexpr int64_t kDramBytes = int64_t{256} << 20;
+  const std::vector<uint8_t>& one = weights(type);
+  const int64_t copies =
+      (kDramBytes + static_cast<int64_t>(one.size()) - 1) / static_cast<int64_t>(one.size());
+  std::vector<uint8_t> all(static_cast<size_t>(copies) * one.size());
+  for (int64_t c = 0; c < copies; ++c) {
+    std::memcpy(all.data() + c * static_cast<int64_t>(one.size()), one.data(), one.size());
+  }
+  std::vector<float> x(static_cast<size_t>(kIn), 0.5f);
+  std::vector<float> y(static_cast<size_t>(kOut));
+  int64_t next = 0;
+  for (auto _ : state) {
+    const WeightMatrix w{all.data() + next * static_cast<int64_t>(one.size()), type, kIn, kOut};
+    matmul(w, x.data(), 1, y.data(), pool());
+    next = (next + 1) % copies;
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["weight_GB/s"] = benchmark::Counter(static_cast<double>(one.size()) * 1e-9,
+                                                     benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Each thread scans its half of a zero buffer for a byte that is not there: glibc's memchr runs
 // at full vector width, so this approximates the bandwidth the pool can pull from memory.
 void memory_read(benchmark::State& state) {
@@ -129,7 +157,6 @@ void memory_read(benchmark::State& state) {
                                               benchmark::Counter::kIsIterationInvariantRate);
 }
 
-#if defined(TESSERA_BENCH_PEAK_X86)
 // peak/<instruction>: one core's ceiling, in multiply-accumulates per second.
 void peak(benchmark::State& state, double (*measure)(int64_t)) {
   constexpr int64_t kRounds = 20'000'000;
@@ -137,22 +164,33 @@ void peak(benchmark::State& state, double (*measure)(int64_t)) {
   for (auto _ : state) best = std::max(best, measure(kRounds));
   state.counters["GMAC/s"] = best * 1e-9;
 }
-#endif
 
 constexpr DType kTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ8_0,
                             DType::kQ4_0, DType::kQ4_K, DType::kQ6_K};
 
 void register_all() {
   benchmark::RegisterBenchmark("memory_read", memory_read)->UseRealTime();
+  // The selected variant's own instructions (the same loops as `tessera perf --probe-compute`).
+  if (const KernelTable* table = kernel_table(selected_isa());
+      table != nullptr && table->peak_int16_macs != nullptr) {
+    benchmark::RegisterBenchmark("peak/int16_madd_1core", peak, table->peak_int16_macs)
+        ->Iterations(5);
+    benchmark::RegisterBenchmark("peak/f32_fma_1core", peak, table->peak_f32_macs)->Iterations(5);
+  }
 #if defined(TESSERA_BENCH_PEAK_X86)
   if (isa_supported(KernelIsa::kAvx2)) {
-    benchmark::RegisterBenchmark("peak/int16_madd_1core", peak, &bench::int16_madd_macs_per_second)
-        ->Iterations(5);
-    benchmark::RegisterBenchmark("peak/f32_fma_1core", peak, &bench::f32_fma_macs_per_second)
+    benchmark::RegisterBenchmark("peak/int8_maddubs_1core", peak,
+                                 &bench::int8_maddubs_macs_per_second)
         ->Iterations(5);
   }
 #endif
   const std::string fast_name = std::string("fast_") + isa_name(selected_isa());
+  for (DType type : kTypes) {
+    const std::string name = std::string("decode_dram/") + dtype_name(type) + "/" + fast_name;
+    benchmark::RegisterBenchmark(name.c_str(), [type](benchmark::State& s) {
+      run_decode_dram(s, type);
+    })->UseRealTime();
+  }
   for (const char* shape : {"decode", "batch16"}) {
     const int64_t n_tokens = std::strcmp(shape, "decode") == 0 ? 1 : kBatchTokens;
     for (DType type : kTypes) {

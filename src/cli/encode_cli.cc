@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "models/synthetic_random.h"
+#include "runtime/compute_probe.h"
 #include "runtime/encode.h"
 
 namespace tessera::cli {
@@ -249,6 +250,21 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
   const std::vector<std::string> texts =
       synthetic_texts(encoder.tokenizer().vocab(), flags.texts, lo, hi, flags.seed);
   ThreadPool pool(threads);
+  double limit_tok_s = 0.0;
+  if (flags.probe_compute) {
+    Result<ComputePeaks> peaks = measure_compute_peaks(pool, 3);
+    if (!peaks.ok()) return report_error("perf", peaks.status());
+    const gguf::File& file = encoder.model().file();
+    limit_tok_s = 1.0 / compute_seconds_per_token(file, *peaks, false);
+    const nlohmann::ordered_json probe = {{"probe", "compute"},
+                                          {"threads", pool.size()},
+                                          {"isa", peaks->isa},
+                                          {"int16_gmac_s", peaks->int16_gmac_s},
+                                          {"f32_gmac_s", peaks->f32_gmac_s},
+                                          {"weight_macs_per_token", weight_macs_per_token(file)},
+                                          {"embed_limit_tok_s", limit_tok_s}};
+    std::printf("%s\n", json ? probe.dump().c_str() : probe.dump(2).c_str());
+  }
   // One small warm-up step maps the weights in and starts the threads.
   const size_t warm = std::min<size_t>(texts.size(), 4);
   if (Result<EmbedResult> r = encoder.embed({texts.data(), warm}, options, pool); !r.ok()) {
@@ -260,17 +276,18 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
   if (!result.ok()) return report_error("perf", result.status());
   const auto n_texts = static_cast<double>(texts.size());
   const auto n_tokens = static_cast<double>(result->tokens);
-  const nlohmann::ordered_json row = {{"mode", "embed"},
-                                      {"texts", texts.size()},
-                                      {"words", flags.words},
-                                      {"tokens", result->tokens},
-                                      {"seconds", seconds},
-                                      {"texts_s", n_texts / seconds},
-                                      {"tokens_s", n_tokens / seconds},
-                                      {"cpu_seconds", cpu},
-                                      {"tokens_per_cpu_s", n_tokens / cpu},
-                                      {"batch_tokens", flags.batch_tokens},
-                                      {"threads", pool.size()}};
+  nlohmann::ordered_json row = {{"mode", "embed"},
+                                {"texts", texts.size()},
+                                {"words", flags.words},
+                                {"tokens", result->tokens},
+                                {"seconds", seconds},
+                                {"texts_s", n_texts / seconds},
+                                {"tokens_s", n_tokens / seconds},
+                                {"cpu_seconds", cpu},
+                                {"tokens_per_cpu_s", n_tokens / cpu},
+                                {"batch_tokens", flags.batch_tokens},
+                                {"threads", pool.size()}};
+  if (flags.probe_compute) row["compute_fraction"] = n_tokens / seconds / limit_tok_s;
   std::printf("%s\n", json ? row.dump().c_str() : row.dump(2).c_str());
   return kExitOk;
 }

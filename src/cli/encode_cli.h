@@ -34,6 +34,7 @@ struct EncodePerfFlags {
   std::string words = "20..60";  // words per text, uniformly drawn from MIN..MAX
   int64_t batch_tokens = 2048;
   uint64_t seed = 1;
+  bool probe_compute = false;  // perf's --probe-compute: also report the compute limit
 };
 
 void add_encode_perf_flags(CLI::App& cmd, EncodePerfFlags& flags);

@@ -1,5 +1,5 @@
 // tessera perf MODEL.gguf --prompt-tokens P --gen-tokens G --batch 1,4,8,16 --threads T [--json]
-//   [--probe-bandwidth]
+//   [--probe-bandwidth] [--probe-compute]
 // Prefill: the B prompts of P tokens in chunks of --chunk tokens. Decode: G steps of one token for
 // each of the B sequences; decode_tok_s counts all B·G tokens.
 #include <chrono>
@@ -11,6 +11,7 @@
 #include "cli/encode_cli.h"
 #include "models/llama_model.h"
 #include "runtime/bandwidth_probe.h"
+#include "runtime/compute_probe.h"
 
 namespace tessera::cli {
 namespace {
@@ -24,6 +25,7 @@ struct PerfOptions {
   int64_t chunk = 512;
   bool json = false;
   bool probe_bandwidth = false;
+  bool probe_compute = false;
   int64_t probe_mib = 1024;
   EncodePerfFlags encode;  // --embed: BERT-family throughput (encode_cli.h)
 };
@@ -62,6 +64,25 @@ int run_perf(const PerfOptions& o) {
              {"weight_bytes_per_token", bytes_per_token},
              {"decode_limit_tok_s", gb_s * 1e9 / static_cast<double>(bytes_per_token)}};
     std::printf("%s\n", o.json ? probe.dump().c_str() : probe.dump(2).c_str());
+  }
+  // Compute-bound phases (prefill, batched decode) against what the cores allow.
+  double prefill_limit = 0.0, batch_decode_limit = 0.0;
+  if (o.probe_compute) {
+    Result<ComputePeaks> peaks = measure_compute_peaks(pool, 3);
+    if (!peaks.ok()) return report_error("perf", peaks.status());
+    prefill_limit = 1.0 / compute_seconds_per_token(model.file(), *peaks, false);
+    batch_decode_limit = 1.0 / compute_seconds_per_token(model.file(), *peaks, true);
+    const nlohmann::ordered_json row = {
+        {"probe", "compute"},
+        {"threads", pool.size()},
+        {"isa", peaks->isa},
+        {"int16_gmac_s", peaks->int16_gmac_s},
+        {"f32_gmac_s", peaks->f32_gmac_s},
+        {"weight_macs_per_token", weight_macs_per_token(model.file())},
+        {"output_macs_per_token", output_macs_per_token(model.file())},
+        {"prefill_limit_tok_s", prefill_limit},
+        {"decode_compute_limit_tok_s", batch_decode_limit}};
+    std::printf("%s\n", o.json ? row.dump().c_str() : row.dump(2).c_str());
   }
   {
     // One untimed token first, as llama-bench does: the first pass pays for cold caches, the
@@ -117,6 +138,12 @@ int run_perf(const PerfOptions& o) {
       row["bandwidth_fraction"] =
           row["decode_tok_s"].get<double>() / probe["decode_limit_tok_s"].get<double>();
     }
+    if (o.probe_compute) {
+      row["prefill_compute_fraction"] = row["prefill_tok_s"].get<double>() / prefill_limit;
+      // Batch-1 decode is bound by memory (bandwidth_fraction), not by arithmetic.
+      if (b > 1)
+        row["decode_compute_fraction"] = row["decode_tok_s"].get<double>() / batch_decode_limit;
+    }
     std::printf("%s\n", o.json ? row.dump().c_str() : row.dump(2).c_str());
     std::fflush(stdout);
   }
@@ -144,10 +171,17 @@ Action register_perf(CLI::App& root) {
   cmd->add_flag("--json", o->json, "One JSON object per line");
   cmd->add_flag("--probe-bandwidth", o->probe_bandwidth,
                 "First measure memory read bandwidth and the decode limit it implies");
+  cmd->add_flag("--probe-compute", o->probe_compute,
+                "First measure the cores' multiply-accumulate peak and the prefill and batched "
+                "decode limits it implies");
   cmd->add_option("--probe-mib", o->probe_mib, "Probe buffer size in MiB")->capture_default_str();
   add_encode_perf_flags(*cmd, o->encode);
   return [o] {
-    if (o->encode.embed) return run_encode_perf(o->model, o->threads, o->json, o->encode);
+    if (o->encode.embed) {
+      EncodePerfFlags flags = o->encode;
+      flags.probe_compute = o->probe_compute;
+      return run_encode_perf(o->model, o->threads, o->json, flags);
+    }
     return run_perf(*o);
   };
 }

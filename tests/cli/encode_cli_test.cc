@@ -145,6 +145,16 @@ TEST(EncodeCli, PerfEmbedReportsThroughput) {
   EXPECT_GT(row.at("tokens_s").get<double>(), 0.0);
   EXPECT_GE(row.at("tokens").get<int64_t>(), 5 * (3 + 2));
 
+  r = run_tessera(dir, "perf " + model + " --embed --texts 5 --words 3..6 --json --probe-compute");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json probe = nlohmann::json::parse(lines_of(r.out).at(0));
+  EXPECT_EQ(probe.at("probe"), "compute");
+  const double limit = probe.at("embed_limit_tok_s").get<double>();
+  EXPECT_GT(limit, 0.0);
+  const nlohmann::json measured = nlohmann::json::parse(lines_of(r.out).at(1));
+  EXPECT_DOUBLE_EQ(measured.at("compute_fraction").get<double>(),
+                   measured.at("tokens_s").get<double>() / limit);
+
   r = run_tessera(dir, "perf " + model + " --embed --words 9..3");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--words '9..3'"), std::string::npos) << r.err;

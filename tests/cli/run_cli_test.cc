@@ -117,5 +117,31 @@ TEST(RunCli, PerfPrintsOneJsonObjectPerBatchSize) {
   EXPECT_NE(r.err.find("context"), std::string::npos) << r.err;
 }
 
+TEST(RunCli, PerfProbeComputeReportsTheLimitsAndFractions) {
+  TempDir dir;
+  const std::string model = pack_llama(dir);
+  const CommandResult r = run_tessera(dir, "perf " + model +
+                                               " --prompt-tokens 8 --gen-tokens 4 --batch 1,2 "
+                                               "--threads 2 --probe-compute --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  const nlohmann::json probe = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(probe.at("probe"), "compute");
+  EXPECT_GT(probe.at("weight_macs_per_token").get<int64_t>(), 0);
+  EXPECT_GT(probe.at("output_macs_per_token").get<int64_t>(), 0);
+  const double prefill_limit = probe.at("prefill_limit_tok_s").get<double>();
+  const double decode_limit = probe.at("decode_compute_limit_tok_s").get<double>();
+  EXPECT_GT(decode_limit, 0.0);
+  EXPECT_GT(prefill_limit, decode_limit);  // prefill skips the output projection
+  const nlohmann::json one = nlohmann::json::parse(lines[1]);
+  EXPECT_DOUBLE_EQ(one.at("prefill_compute_fraction").get<double>(),
+                   one.at("prefill_tok_s").get<double>() / prefill_limit);
+  EXPECT_FALSE(one.contains("decode_compute_fraction"));  // batch 1 is bound by memory
+  const nlohmann::json two = nlohmann::json::parse(lines[2]);
+  EXPECT_DOUBLE_EQ(two.at("decode_compute_fraction").get<double>(),
+                   two.at("decode_tok_s").get<double>() / decode_limit);
+}
+
 }  // namespace
 }  // namespace tessera

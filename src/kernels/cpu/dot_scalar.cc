@@ -141,6 +141,8 @@ const KernelTable kScalarKernels = {
     .q6_k = tile_scalar<ActBlock256, dot_q6_k, kQ6_KElements>,
     .quantize_act32 = quantize_row_act32,
     .quantize_act256 = quantize_row_act256,
+    .peak_int16_macs = nullptr,
+    .peak_f32_macs = nullptr,
 };
 
 }  // namespace tessera::kernels

@@ -345,6 +345,12 @@ struct Q6_KKernel256 {
 inline constexpr int kDecodeRows256 = 4;
 inline constexpr int kBatchRows256 = 1;
 
+// peak_int16_macs for a 256-bit variant: Madd::madd does 16 products.
+template <class Madd>
+double peak_madd_256(int64_t rounds) {
+  return peak_chains<__m256i, Madd>(rounds, _mm256_set1_epi16(3), _mm256_set1_epi16(5), 16);
+}
+
 template <class Madd>
 void tile_q8_0_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   run_tiles<Q8_0Kernel256<Madd>, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);

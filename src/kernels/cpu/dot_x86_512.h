@@ -223,6 +223,12 @@ struct Q6_KKernel512 {
 inline constexpr int kDecodeRows512 = 4;
 inline constexpr int kBatchRows512 = 2;
 
+// peak_int16_macs for a 512-bit variant: Madd::madd does 32 products.
+template <class Madd>
+double peak_madd_512(int64_t rounds) {
+  return peak_chains<__m512i, Madd>(rounds, _mm512_set1_epi16(3), _mm512_set1_epi16(5), 32);
+}
+
 template <class Madd>
 void tile_q8_0_512(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   run_tiles<LegacyKernel512<Madd, WidenQ8_0>, kDecodeRows512, kBatchRows512>(tile, n_rows,

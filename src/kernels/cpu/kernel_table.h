@@ -58,7 +58,17 @@ struct KernelTable {
   TileFn q6_k;  // kAct256
   void (*quantize_act32)(const float* x, ActBlock32* out, int64_t n);
   void (*quantize_act256)(const float* x, ActBlock256* out, int64_t n);
+  // The arithmetic ceiling of one core for this variant, in multiply-accumulates per second:
+  // `rounds` rounds of kPeakChains independent accumulator chains of the instruction its quantized
+  // kernels multiply with (int16 pairs into int32) and of its float kernels' f32 FMA. nullptr in
+  // the scalar table, whose speed is the compiler's.
+  double (*peak_int16_macs)(int64_t rounds);
+  double (*peak_f32_macs)(int64_t rounds);
 };
+
+// Chains per peak round: enough independent accumulators to cover latency × throughput of the
+// multiply-add instructions on current x86 cores (at most 5 cycles × 2 per cycle).
+inline constexpr int kPeakChains = 12;
 
 // The table of a variant (nullptr for kReference, which has none). Defined in matmul.cc; the
 // caller checks isa_supported() before running anything from it.

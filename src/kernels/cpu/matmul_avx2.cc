@@ -24,6 +24,11 @@ struct MaddAvx2 {
   }
 };
 
+// acc + a·b in eight f32 lanes, for the peak probe.
+struct Fma {
+  static __m256 madd(__m256 acc, __m256 a, __m256 b) { return _mm256_fmadd_ps(a, b, acc); }
+};
+
 // Float weights with float activations: eight products per FMA, converted on the fly.
 struct LoadF32 {
   static constexpr int kBytes = 4;
@@ -180,6 +185,10 @@ void quantize_act256(const float* x, ActBlock256* out, int64_t n) {
   }
 }
 
+double peak_f32_macs(int64_t rounds) {
+  return peak_chains<__m256, Fma>(rounds, _mm256_set1_ps(0.999f), _mm256_set1_ps(1e-3f), 8);
+}
+
 void tile_f32(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   run_tiles<FloatKernel<LoadF32>, kFloatDecodeRows, kFloatBatchRows, kFloatBatchTokens>(
       tile, n_rows, n_tokens);
@@ -206,6 +215,8 @@ const KernelTable kAvx2Kernels = {
     .q6_k = tile_q6_k_256<MaddAvx2>,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
+    .peak_int16_macs = peak_madd_256<MaddAvx2>,
+    .peak_f32_macs = avx2::peak_f32_macs,
 };
 
 }  // namespace tessera::kernels

@@ -29,6 +29,8 @@ const KernelTable kAvxVnniKernels = {
     .q6_k = tile_q6_k_256<MaddAvxVnni>,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
+    .peak_int16_macs = peak_madd_256<MaddAvxVnni>,
+    .peak_f32_macs = avx2::peak_f32_macs,
 };
 
 }  // namespace tessera::kernels

@@ -12,6 +12,8 @@
 // file compiles its own copy for its own instruction set (see weight_blocks.h).
 #pragma once
 
+#include <time.h>
+
 #include <cstdint>
 
 #include "kernels/cpu/kernel_table.h"
@@ -66,6 +68,36 @@ const Act* act_row(const MatmulTile& tile, int64_t t) {
 }
 inline void store_y(const MatmulTile& tile, int64_t r, int64_t t, float value) {
   tile.y[t * tile.y_stride + r] = value;
+}
+
+// Wall-clock seconds that f() takes, for the peak probes (KernelTable::peak_*). clock_gettime
+// rather than std::chrono, whose templates must not be instantiated in these files (see
+// matmul_avx2.cc).
+template <class F>
+double timed_seconds(F&& f) {
+  timespec start{}, end{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  f();
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  return static_cast<double>(end.tv_sec - start.tv_sec) +
+         1e-9 * static_cast<double>(end.tv_nsec - start.tv_nsec);
+}
+
+// A peak probe (KernelTable::peak_*): `rounds` rounds of kPeakChains independent chains
+// acc = Op::madd(acc, a, b) on vectors V, each doing `products` multiply-accumulates; returns
+// multiply-accumulates per second.
+template <class V, class Op>
+double peak_chains(int64_t rounds, V a, V b, int products) {
+  V acc[kPeakChains];
+  for (V& v : acc) v = a;
+  const double seconds = timed_seconds([&] {
+    for (int64_t n = 0; n < rounds; ++n) {
+      for (V& v : acc) v = Op::madd(v, a, b);
+      __asm__("" : "+v"(a), "+v"(b));  // keeps the products from being hoisted out of the loop
+    }
+  });
+  for (V& v : acc) __asm__ volatile("" : : "v"(v));  // the results count, so the loop stays
+  return static_cast<double>(rounds) * kPeakChains * products / seconds;
 }
 
 }  // namespace
