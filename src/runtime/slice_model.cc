@@ -1,16 +1,14 @@
 #include "runtime/slice_model.h"
 
+#include "runtime/slice_admission.h"
+
 namespace tessera {
 
 Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Slice& slice,
                                                      const SliceModelOptions& options,
                                                      std::span<const CapacityOption> larger) {
-  ModelShape shape;
-  {
-    // The header alone: nothing of the tensor data is touched before the arena agrees.
-    TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
-    TESSERA_ASSIGN_OR_RETURN(shape, model_shape_from_gguf(file));
-  }
+  // The header alone: nothing of the tensor data is touched before the arena agrees.
+  TESSERA_ASSIGN_OR_RETURN(const ModelShape shape, read_model_shape(path));
   if (shape.kind != ModelKind::kGenerate) {
     return unimplemented(path + ": slice model instances run decoders; " +
                          model_kind_name(shape.kind) + " models are not wired in yet");
@@ -27,12 +25,8 @@ Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Sl
   request.threads = options.threads;
   request.runtime_overhead_bytes = options.runtime_overhead_bytes;
   request.kv = *number_format("f32");  // what KvCache stores
-  const Footprint footprint = compute_footprint(shape, request);
+  TESSERA_ASSIGN_OR_RETURN(const Footprint footprint, fit_in_slice(shape, request, slice, larger));
   Arena& arena = slice.arena();
-  const uint64_t available = arena.available_bytes();
-  if (footprint.total_bytes() > available) {
-    return resource_exhausted(explain_refusal(shape, request, slice.name(), available, larger));
-  }
 
   std::unique_ptr<SliceModel> m(new SliceModel());
   m->footprint_ = footprint;
