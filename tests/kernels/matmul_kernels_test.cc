@@ -206,22 +206,25 @@ TEST(MatmulTest, FastPathMatchesF32ReferenceWithinActivationQuantization) {
 }
 
 // Each output is computed by the same sequence of operations whatever the register blocking, the
-// row split across threads or the batch it arrives in: prefill and decode agree bit for bit.
+// split across threads (by rows; by token chunks for float weights in batches of 64 and more) or
+// the batch it arrives in: prefill and decode agree bit for bit.
 TEST(MatmulTest, ResultsDoNotDependOnBatchingOrThreads) {
   ThreadPool one(1), two(2);
   for (KernelIsa isa : supported_fast_isas()) {
     for (DType type : kAllTypes) {
-      const int64_t in = 512, out = 37, n_tokens = 9;
-      const Weights w = make_weights(type, in, out, /*raw=*/false, 7);
-      const std::vector<float> x = testing::activations(8, n_tokens, in);
-      const std::vector<float> batch = run(isa, w.matrix, x, n_tokens, two);
-      EXPECT_EQ(run(isa, w.matrix, x, n_tokens, one), batch)
-          << isa_name(isa) << " " << dtype_name(type);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const std::vector<float> token(x.begin() + t * in, x.begin() + (t + 1) * in);
-        const std::vector<float> alone = run(isa, w.matrix, token, 1, two);
-        const std::vector<float> in_batch(batch.begin() + t * out, batch.begin() + (t + 1) * out);
-        EXPECT_EQ(alone, in_batch) << isa_name(isa) << " " << dtype_name(type) << " t=" << t;
+      for (const int64_t n_tokens : {9, 131}) {
+        const int64_t in = 512, out = 37;
+        const Weights w = make_weights(type, in, out, /*raw=*/false, 7);
+        const std::vector<float> x = testing::activations(8, n_tokens, in);
+        const std::vector<float> batch = run(isa, w.matrix, x, n_tokens, two);
+        EXPECT_EQ(run(isa, w.matrix, x, n_tokens, one), batch)
+            << isa_name(isa) << " " << dtype_name(type);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          const std::vector<float> token(x.begin() + t * in, x.begin() + (t + 1) * in);
+          const std::vector<float> alone = run(isa, w.matrix, token, 1, two);
+          const std::vector<float> in_batch(batch.begin() + t * out, batch.begin() + (t + 1) * out);
+          EXPECT_EQ(alone, in_batch) << isa_name(isa) << " " << dtype_name(type) << " t=" << t;
+        }
       }
     }
   }

@@ -20,6 +20,10 @@ constexpr int64_t kMinTileRows = kTileRowMultiple;
 // Quantizing activations is O(n_tokens · in) against the product's O(n_tokens · in · out); it is
 // worth the pool's hand-off only for batches.
 constexpr int64_t kParallelQuantizeTokens = 4;
+// Batches of float weights from this many tokens on are split between threads by tokens, in
+// chunks of kTokenChunk claimed as threads become free (see matmul_with).
+constexpr int64_t kSplitTokensFrom = 64;
+constexpr int64_t kTokenChunk = 64;
 
 }  // namespace
 
@@ -145,6 +149,36 @@ void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n
   const int64_t tile_rows =
       std::max(kMinTileRows, kTileWeightBytes / std::max<int64_t>(row_bytes, 1) / kTileRowMultiple *
                                  kTileRowMultiple);
+  const auto run_tile = [&](int64_t r, int64_t t, int64_t n) {
+    const MatmulTile tile = {
+        .w = w.row(r),
+        .w_row_bytes = row_bytes,
+        .x = static_cast<const uint8_t*>(act.data) + t * act.row_bytes,
+        .x_row_bytes = act.row_bytes,
+        .n_in = w.in,
+        .y = y + t * w.out + r,
+        .y_stride = w.out,
+    };
+    kernel.tile(tile, std::min(tile_rows, w.out - r), n);
+  };
+  if (kernel.act == ActFormat::kF32 && n_tokens >= kSplitTokensFrom) {
+    // Float weights in a batch (encoders, f16 prefill): the threads take chunks of tokens and
+    // each sweeps all rows for its chunk. Splitting rows instead leaves a matrix of a few tiles
+    // (384 rows: 5⅓ tiles of 72) unevenly shared, and more threads than tiles idle; a whole
+    // float matrix of such a model stays in L2/L3 while the chunks pass. Each (row, token) output
+    // is computed by the same micro-kernel arithmetic either way.
+    const int64_t n_chunks = (n_tokens + kTokenChunk - 1) / kTokenChunk;
+    std::atomic<int64_t> next_chunk{0};
+    pool.parallel_for(pool.size(), [&](int64_t, int64_t) {
+      for (int64_t c = next_chunk++; c < n_chunks; c = next_chunk++) {
+        const int64_t t = c * kTokenChunk;
+        for (int64_t r = 0; r < w.out; r += tile_rows) {
+          run_tile(r, t, std::min(kTokenChunk, n_tokens - t));
+        }
+      }
+    });
+    return;
+  }
   const int64_t n_tiles = (w.out + tile_rows - 1) / tile_rows;
   // Each thread owns a contiguous run of tiles and takes them in order, so it streams through
   // one region of the weights (what the prefetchers follow) instead of hopping between tiles
@@ -161,17 +195,7 @@ void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n
         const int64_t owner = (me + k) % n_threads;
         std::atomic<int64_t>& cursor = next[static_cast<size_t>(owner)];
         for (int64_t i = cursor.fetch_add(1); i < run_end(owner); i = cursor.fetch_add(1)) {
-          const int64_t r = i * tile_rows;
-          const MatmulTile tile = {
-              .w = w.row(r),
-              .w_row_bytes = row_bytes,
-              .x = act.data,
-              .x_row_bytes = act.row_bytes,
-              .n_in = w.in,
-              .y = y + r,
-              .y_stride = w.out,
-          };
-          kernel.tile(tile, std::min(tile_rows, w.out - r), n_tokens);
+          run_tile(i * tile_rows, 0, n_tokens);
         }
       }
     }
