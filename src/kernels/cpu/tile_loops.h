@@ -84,19 +84,33 @@ double timed_seconds(F&& f) {
 }
 
 // A peak probe (KernelTable::peak_*): `rounds` rounds of kPeakChains independent chains
-// acc = Op::madd(acc, a, b) on vectors V, each doing `products` multiply-accumulates; returns
-// multiply-accumulates per second.
+// acc = Op::madd(acc, acc, b) on vectors V (starting at `start`), each doing `products`
+// multiply-accumulates; returns multiply-accumulates per second. Each chain multiplies its own
+// value: with a shared multiplicand the compiler computes an Op that is a product plus an add
+// (vpmaddwd + vpaddd) once per round for all chains, and the loop measures the adds.
 template <class V, class Op>
-double peak_chains(int64_t rounds, V a, V b, int products) {
+double peak_chains(int64_t rounds, V start, V b, int products) {
+  // The unroll pragmas let GCC keep the chains in registers; without them it stores every chain
+  // to the stack on every round.
   V acc[kPeakChains];
-  for (V& v : acc) v = a;
+  // Each chain starts from a value the compiler cannot see (volatile asm is never merged), or
+  // twelve equal chains would be computed once.
+#pragma GCC unroll 16
+  for (V& v : acc) {
+    v = start;
+    __asm__ volatile("" : "+v"(v));
+  }
   const double seconds = timed_seconds([&] {
     for (int64_t n = 0; n < rounds; ++n) {
-      for (V& v : acc) v = Op::madd(v, a, b);
-      __asm__("" : "+v"(a), "+v"(b));  // keeps the products from being hoisted out of the loop
+#pragma GCC unroll 16
+      for (V& v : acc) v = Op::madd(v, v, b);
+      __asm__ volatile("" : "+v"(b));  // b stays unknown, so no product folds to a constant
     }
+    // The results are used before the clock is read again: register-only work may otherwise be
+    // scheduled past the closing clock_gettime, and the probe would time less than it ran.
+#pragma GCC unroll 16
+    for (V& v : acc) __asm__ volatile("" : : "v"(v));
   });
-  for (V& v : acc) __asm__ volatile("" : : "v"(v));  // the results count, so the loop stays
   return static_cast<double>(rounds) * kPeakChains * products / seconds;
 }
 
