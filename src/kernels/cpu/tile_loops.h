@@ -70,17 +70,12 @@ inline void store_y(const MatmulTile& tile, int64_t r, int64_t t, float value) {
   tile.y[t * tile.y_stride + r] = value;
 }
 
-// Wall-clock seconds that f() takes, for the peak probes (KernelTable::peak_*). clock_gettime
-// rather than std::chrono, whose templates must not be instantiated in these files (see
-// matmul_avx2.cc).
-template <class F>
-double timed_seconds(F&& f) {
-  timespec start{}, end{};
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  f();
-  clock_gettime(CLOCK_MONOTONIC, &end);
-  return static_cast<double>(end.tv_sec - start.tv_sec) +
-         1e-9 * static_cast<double>(end.tv_nsec - start.tv_nsec);
+// Monotonic wall-clock seconds, for the peak probes (KernelTable::peak_*). clock_gettime rather
+// than std::chrono, whose templates must not be instantiated in these files (see matmul_avx2.cc).
+inline double monotonic_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
 }
 
 // A peak probe (KernelTable::peak_*): `rounds` rounds of kPeakChains independent chains
@@ -88,29 +83,30 @@ double timed_seconds(F&& f) {
 // multiply-accumulates; returns multiply-accumulates per second. Each chain multiplies its own
 // value: with a shared multiplicand the compiler computes an Op that is a product plus an add
 // (vpmaddwd + vpaddd) once per round for all chains, and the loop measures the adds.
+// The chains are plain locals, never captured or addressed, so that they stay in registers in
+// every build (a captured array lives on the stack, and under ASan every round then checks it).
 template <class V, class Op>
 double peak_chains(int64_t rounds, V start, V b, int products) {
-  // The unroll pragmas let GCC keep the chains in registers; without them it stores every chain
-  // to the stack on every round.
-  V acc[kPeakChains];
+  static_assert(kPeakChains == 12, "the chains below are spelled out");
   // Each chain starts from a value the compiler cannot see (volatile asm is never merged), or
   // twelve equal chains would be computed once.
-#pragma GCC unroll 16
-  for (V& v : acc) {
-    v = start;
-    __asm__ volatile("" : "+v"(v));
+  V c0 = start, c1 = start, c2 = start, c3 = start, c4 = start, c5 = start;
+  V c6 = start, c7 = start, c8 = start, c9 = start, c10 = start, c11 = start;
+  __asm__ volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5));
+  __asm__ volatile("" : "+v"(c6), "+v"(c7), "+v"(c8), "+v"(c9), "+v"(c10), "+v"(c11));
+  const double begin = monotonic_seconds();
+  for (int64_t n = 0; n < rounds; ++n) {
+    c0 = Op::madd(c0, c0, b), c1 = Op::madd(c1, c1, b), c2 = Op::madd(c2, c2, b);
+    c3 = Op::madd(c3, c3, b), c4 = Op::madd(c4, c4, b), c5 = Op::madd(c5, c5, b);
+    c6 = Op::madd(c6, c6, b), c7 = Op::madd(c7, c7, b), c8 = Op::madd(c8, c8, b);
+    c9 = Op::madd(c9, c9, b), c10 = Op::madd(c10, c10, b), c11 = Op::madd(c11, c11, b);
+    __asm__ volatile("" : "+v"(b));  // b stays unknown, so no product folds to a constant
   }
-  const double seconds = timed_seconds([&] {
-    for (int64_t n = 0; n < rounds; ++n) {
-#pragma GCC unroll 16
-      for (V& v : acc) v = Op::madd(v, v, b);
-      __asm__ volatile("" : "+v"(b));  // b stays unknown, so no product folds to a constant
-    }
-    // The results are used before the clock is read again: register-only work may otherwise be
-    // scheduled past the closing clock_gettime, and the probe would time less than it ran.
-#pragma GCC unroll 16
-    for (V& v : acc) __asm__ volatile("" : : "v"(v));
-  });
+  // The results are used before the clock is read again: register-only work may otherwise be
+  // scheduled past the closing read, and the probe would time less than it ran.
+  __asm__ volatile("" : : "v"(c0), "v"(c1), "v"(c2), "v"(c3), "v"(c4), "v"(c5));
+  __asm__ volatile("" : : "v"(c6), "v"(c7), "v"(c8), "v"(c9), "v"(c10), "v"(c11));
+  const double seconds = monotonic_seconds() - begin;
   return static_cast<double>(rounds) * kPeakChains * products / seconds;
 }
 
