@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "backend/cpu/compute_probe.h"
+#include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "models/synthetic_random.h"
-#include "runtime/compute_probe.h"
 #include "runtime/encode.h"
 
 namespace tessera::cli {
@@ -186,7 +188,10 @@ int run_encode(const std::string& model_path, int threads, const EncodeRunFlags&
     return report_error("run",
                         invalid_argument(flags.texts_file + ": no texts (the file is empty)"));
   }
-  Result<std::unique_ptr<Encoder>> encoder = Encoder::load(model_path);
+  CpuBackend backend(threads);
+  Arena arena("run", UINT64_MAX);  // a standalone run has no slice quota
+  Result<std::unique_ptr<Encoder>> encoder =
+      Encoder::load(model_path, backend, arena, options->max_batch_tokens);
   if (!encoder.ok()) return report_error("run", encoder.status());
   if (flags.embed && flags.pooling.empty() &&
       (*encoder)->model().config().pooling == Pooling::kNone) {
@@ -196,17 +201,16 @@ int run_encode(const std::string& model_path, int threads, const EncodeRunFlags&
                                 "one per text; choose --pooling mean, cls or last (or --pooling "
                                 "none to print the token vectors)"));
   }
-  ThreadPool pool(threads);
   const double start = now_seconds();
   int64_t tokens = 0, truncated = 0;
   if (flags.embed) {
-    Result<EmbedResult> result = (*encoder)->embed(*texts, *options, pool);
+    Result<EmbedResult> result = (*encoder)->embed(*texts, *options);
     if (!result.ok()) return report_error("run", result.status());
     print_embeddings(*result);
     tokens = result->tokens;
     truncated = result->truncated;
   } else {
-    Result<RerankResult> result = (*encoder)->rerank(flags.query, *texts, *options, pool);
+    Result<RerankResult> result = (*encoder)->rerank(flags.query, *texts, *options);
     if (!result.ok()) return report_error("run", result.status());
     print_ranking(*result, *texts);
     tokens = result->tokens;
@@ -239,9 +243,13 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
                     const EncodePerfFlags& flags) {
   int64_t lo = 0, hi = 0;
   if (Status s = parse_word_range(flags.words, lo, hi); !s.ok()) return report_error("perf", s);
-  Result<std::unique_ptr<Encoder>> loaded = Encoder::load(model_path);
+  CpuBackend backend(threads);
+  ThreadPool& pool = backend.pool();  // the probe measures the cores the forward passes use
+  Arena arena("perf", UINT64_MAX);    // a benchmark has no slice quota
+  Result<std::unique_ptr<Encoder>> loaded =
+      Encoder::load(model_path, backend, arena, flags.batch_tokens);
   if (!loaded.ok()) return report_error("perf", loaded.status());
-  const Encoder& encoder = **loaded;
+  Encoder& encoder = **loaded;
   EncodeOptions options;
   options.max_batch_tokens = flags.batch_tokens;
   // perf measures the encoder itself: a reranker, or a file without a pooling type, is run with
@@ -249,7 +257,6 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
   if (!encoder.embed_pooling(options).ok()) options.pooling = Pooling::kMean;
   const std::vector<std::string> texts =
       synthetic_texts(encoder.tokenizer().vocab(), flags.texts, lo, hi, flags.seed);
-  ThreadPool pool(threads);
   double limit_tok_s = 0.0;
   if (flags.probe_compute) {
     Result<ComputePeaks> peaks = measure_compute_peaks(pool, 3);
@@ -267,11 +274,11 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
   }
   // One small warm-up step maps the weights in and starts the threads.
   const size_t warm = std::min<size_t>(texts.size(), 4);
-  if (Result<EmbedResult> r = encoder.embed({texts.data(), warm}, options, pool); !r.ok()) {
+  if (Result<EmbedResult> r = encoder.embed({texts.data(), warm}, options); !r.ok()) {
     return report_error("perf", r.status());
   }
   const double start = now_seconds(), cpu_start = cpu_seconds();
-  Result<EmbedResult> result = encoder.embed(texts, options, pool);
+  Result<EmbedResult> result = encoder.embed(texts, options);
   const double seconds = now_seconds() - start, cpu = cpu_seconds() - cpu_start;
   if (!result.ok()) return report_error("perf", result.status());
   const auto n_texts = static_cast<double>(texts.size());

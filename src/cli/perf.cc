@@ -2,16 +2,19 @@
 //   [--probe-bandwidth] [--probe-compute]
 // Prefill: the B prompts of P tokens in chunks of --chunk tokens. Decode: G steps of one token for
 // each of the B sequences; decode_tok_s counts all B·G tokens.
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "backend/cpu/bandwidth_probe.h"
+#include "backend/cpu/compute_probe.h"
+#include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "cli/encode_cli.h"
 #include "models/llama_model.h"
-#include "runtime/bandwidth_probe.h"
-#include "runtime/compute_probe.h"
 
 namespace tessera::cli {
 namespace {
@@ -45,15 +48,20 @@ uint64_t weight_bytes_per_token(const gguf::File& file) {
 }
 
 int run_perf(const PerfOptions& o) {
-  Result<std::unique_ptr<LlamaModel>> loaded = LlamaModel::load(o.model);
+  CpuBackend backend(o.threads);
+  ThreadPool& pool = backend.pool();  // the probes measure the cores the forward passes use
+  Arena arena("perf", UINT64_MAX);    // a benchmark has no slice quota
+  int64_t widest_batch = std::max<int64_t>(o.chunk, 1);
+  for (int64_t b : o.batches) widest_batch = std::max(widest_batch, b);
+  Result<std::unique_ptr<LlamaModel>> loaded =
+      LlamaModel::load(o.model, backend, arena, DecoderLimits{.max_batch_tokens = widest_batch});
   if (!loaded.ok()) return report_error("perf", loaded.status());
-  const LlamaModel& model = **loaded;
+  LlamaModel& model = **loaded;
   const LlamaConfig& c = model.config();
   if (o.prompt_tokens < 1 || o.gen_tokens < 1 || o.prompt_tokens + o.gen_tokens > c.context) {
     return report_error("perf", invalid_argument("--prompt-tokens + --gen-tokens must be in 2.." +
                                                  std::to_string(c.context) + " (the context)"));
   }
-  ThreadPool pool(o.threads);
   const uint64_t bytes_per_token = weight_bytes_per_token(model.file());
   nlohmann::ordered_json probe;
   if (o.probe_bandwidth) {
@@ -87,17 +95,20 @@ int run_perf(const PerfOptions& o) {
   {
     // One untimed token first, as llama-bench does: the first pass pays for cold caches, the
     // pool threads' first wake-up and the scratch buffers' first allocation.
-    KvCache cache = model.make_cache();
+    Result<KvCache> cache = model.make_cache();
+    if (!cache.ok()) return report_error("perf", cache.status());
     std::vector<float> logits;
     const BatchToken warm_up{0, 0, 0, true};
-    if (Status s = model.forward({&warm_up, 1}, cache, logits, pool); !s.ok()) {
+    if (Status s = model.forward({&warm_up, 1}, *cache, logits); !s.ok()) {
       return report_error("perf", s);
     }
   }
   uint64_t state = 0x1234;
   for (int64_t b : o.batches) {
     if (b < 1) return report_error("perf", invalid_argument("--batch sizes must be positive"));
-    KvCache cache = model.make_cache();
+    Result<KvCache> made = model.make_cache(b);
+    if (!made.ok()) return report_error("perf", made.status());
+    KvCache& cache = *made;
     std::vector<float> logits;
     std::vector<BatchToken> all;
     for (int64_t s = 0; s < b; ++s) {
@@ -110,7 +121,7 @@ int run_perf(const PerfOptions& o) {
     double start = now_seconds();
     for (size_t begin = 0; begin < all.size(); begin += static_cast<size_t>(o.chunk)) {
       const size_t n = std::min(all.size() - begin, static_cast<size_t>(o.chunk));
-      if (Status s = model.forward({all.data() + begin, n}, cache, logits, pool); !s.ok()) {
+      if (Status s = model.forward({all.data() + begin, n}, cache, logits); !s.ok()) {
         return report_error("perf", s);
       }
     }
@@ -123,8 +134,7 @@ int run_perf(const PerfOptions& o) {
                         o.prompt_tokens + g, true});
       }
       logits.clear();
-      if (Status s = model.forward(step, cache, logits, pool); !s.ok())
-        return report_error("perf", s);
+      if (Status s = model.forward(step, cache, logits); !s.ok()) return report_error("perf", s);
     }
     const double decode_s = now_seconds() - start;
     nlohmann::ordered_json row = {

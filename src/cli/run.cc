@@ -1,8 +1,12 @@
 // tessera run MODEL.gguf -p "prompt" [-n N] [--chat] [sampling flags] [--dump-logits FILE]
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "cli/encode_cli.h"
 #include "models/llama_model.h"
@@ -53,7 +57,12 @@ Status write_logits(const std::string& path, const std::vector<float>& logits) {
 }
 
 int run_run(RunOptions& options) {
-  Result<std::unique_ptr<LlamaModel>> model = LlamaModel::load(options.model);
+  CpuBackend backend(options.threads);
+  Arena arena("run", UINT64_MAX);  // a standalone run has no slice quota
+  Result<std::unique_ptr<LlamaModel>> model =
+      LlamaModel::load(options.model, backend, arena,
+                       DecoderLimits{.max_batch_tokens = std::max<int64_t>(
+                                         1, options.request.prefill_chunk_tokens)});
   if (!model.ok()) return report_error("run", model.status());
   Result<std::unique_ptr<Tokenizer>> tokenizer = make_tokenizer((*model)->file());
   if (!tokenizer.ok()) return report_error("run", tokenizer.status());
@@ -75,9 +84,8 @@ int run_run(RunOptions& options) {
   std::vector<float> prompt_logits;
   if (!options.dump_logits.empty()) options.request.prompt_logits = &prompt_logits;
 
-  ThreadPool pool(options.threads);
   Result<GenerateResult> result =
-      generate(**model, tok, options.request, pool, [](std::string_view piece) {
+      generate(**model, tok, options.request, [](std::string_view piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
         return true;

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "cli/slices_experiment.h"
 #include "runtime/slice_config.h"
@@ -80,6 +81,8 @@ Status check_models(const SlicesOptions& o, const DeviceConfig& config) {
   if (o.context < 0 || o.sequences < 1 || o.batch_tokens < 1) {
     return invalid_argument("--context must be at least 0, --sequences and --batch at least 1");
   }
+  // One backend per slice, on the cores it would run on; declared first: slices need theirs.
+  std::map<std::string, std::unique_ptr<CpuBackend>> backends;
   std::map<std::string, std::unique_ptr<Slice>> slices;
   // Declared after `slices`: the models go before the arenas they are charged to.
   std::vector<std::unique_ptr<SliceModel>> loaded;
@@ -87,13 +90,16 @@ Status check_models(const SlicesOptions& o, const DeviceConfig& config) {
   for (const auto& [slice_name, path] : models) {
     const SliceSpec& spec = *find_slice(config, slice_name);
     std::unique_ptr<Slice>& slice = slices[slice_name];
-    if (!slice) slice = std::make_unique<Slice>(spec);
+    if (!slice) {
+      const int threads =
+          spec.mode == SliceMode::kSpatial ? std::max(spec.cores, 1) : config.shared_cores();
+      backends[slice_name] = std::make_unique<CpuBackend>(std::max(threads, 1));
+      slice = std::make_unique<Slice>(spec, *backends[slice_name]);
+    }
     SliceModelOptions options;
     options.context = o.context;
     options.sequences = o.sequences;
     options.batch_tokens = o.batch_tokens;
-    options.threads =
-        spec.mode == SliceMode::kSpatial ? std::max(spec.cores, 1) : config.shared_cores();
     const std::vector<CapacityOption> larger = larger_capacities(config, spec);
     Result<std::unique_ptr<SliceModel>> m = SliceModel::load(path, *slice, options, larger);
     if (!m.ok()) {

@@ -5,8 +5,8 @@
 #include <memory>
 #include <thread>
 
+#include "backend/cpu/cpu_backend.h"
 #include "base/clock.h"
-#include "base/thread_pool.h"
 #include "models/synthetic.h"
 #include "runtime/scheduler.h"
 #include "runtime/scheduler_sim.h"
@@ -25,7 +25,6 @@ struct Lane {
   std::unique_ptr<Slice> slice;
   std::unique_ptr<SliceModel> model;
   Scheduler* scheduler = nullptr;
-  ThreadPool* pool = nullptr;
   int index = 0;          // in its scheduler
   int64_t period_ns = 0;  // open loop: one step per period; 0: closed loop
   std::vector<int64_t> latencies_ns;
@@ -60,7 +59,7 @@ void drive(Lane& lane, const Clock& clock, int64_t end_ns) {
     }
     Result<StepTiming> t = lane.scheduler->run_step(lane.index, [&] {
       logits.clear();
-      lane.error = m.forward(batch, logits, *lane.pool);
+      lane.error = m.forward(batch, logits);
     });
     if (!t.ok()) {
       lane.error = t.status();
@@ -126,37 +125,39 @@ Result<std::vector<ExperimentRow>> run_experiment_policy(const DeviceConfig& con
   }
   SteadyClock clock;
   const int shared_cores = std::max(config.shared_cores(), 1);
-  ThreadPool shared_pool(shared_cores);
-  std::vector<std::unique_ptr<ThreadPool>> own_pools;
+  // Time-sliced slices share one backend on the shared cores; the others get their own.
+  CpuBackend shared_backend(shared_cores);
+  std::vector<std::unique_ptr<CpuBackend>> own_backends;
   std::vector<std::unique_ptr<Scheduler>> schedulers;
   std::vector<SchedulerSlice> shared;  // the time-sliced slices, in config order
   std::vector<Lane> lanes(config.slices.size());
   for (size_t i = 0; i < config.slices.size(); ++i) {
     const SliceSpec& spec = config.slices[i];
     Lane& lane = lanes[i];
-    lane.slice = std::make_unique<Slice>(spec);
+    const bool own = spec.mode != SliceMode::kTimeSliced;
+    Backend* backend = &shared_backend;
+    if (own) {
+      own_backends.push_back(std::make_unique<CpuBackend>(std::max(spec.cores, 1)));
+      backend = own_backends.back().get();
+    }
+    lane.slice = std::make_unique<Slice>(spec, *backend);
     if (auto rate = setup.rates.find(spec.name); rate != setup.rates.end()) {
       lane.period_ns = static_cast<int64_t>(static_cast<double>(kNsPerSecond) / rate->second);
     }
-    const bool own = spec.mode != SliceMode::kTimeSliced;
     SliceModelOptions options;
     options.context = 0;  // the model's: the footprint is what serving it would reserve
     options.sequences = kExperimentSequences;
     options.batch_tokens = kExperimentSequences;
-    options.threads = own ? std::max(spec.cores, 1) : shared_cores;
     const std::vector<CapacityOption> larger = larger_capacities(config, spec);
     TESSERA_ASSIGN_OR_RETURN(lane.model,
                              SliceModel::load(setup.model_paths[i], *lane.slice, options, larger));
     if (own) {
-      own_pools.push_back(std::make_unique<ThreadPool>(options.threads));
-      lane.pool = own_pools.back().get();
       schedulers.push_back(std::make_unique<Scheduler>(
           std::vector<SchedulerSlice>{{spec.name, 1.0, spec.deadline_ns}}, policy,
           config.scheduler.time_slice_ns, clock, kDefaultMaxQueuedSteps,
           config.scheduler.anticipation_ns));
       lane.scheduler = schedulers.back().get();
     } else {
-      lane.pool = &shared_pool;
       lane.index = static_cast<int>(shared.size());
       shared.push_back({spec.name, spec.share, spec.deadline_ns});
     }

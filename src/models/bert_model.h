@@ -1,4 +1,5 @@
-// A BERT-family encoder (embedders and cross-encoder rerankers) running from a mapped GGUF file.
+// A BERT-family encoder (embedders and cross-encoder rerankers), its forward pass written once
+// against a Backend.
 // One encode call runs a whole batch of sequences of different lengths as one packed step: the
 // tokens of all sequences sit back to back (no padding), every matrix product covers all of them,
 // and attention runs per (sequence, head) over that sequence's own tokens only, which is exactly
@@ -11,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "backend/arena.h"
+#include "backend/backend.h"
 #include "base/status.h"
-#include "base/thread_pool.h"
 #include "gguf/file.h"
 #include "models/bert_config.h"
 #include "models/bert_weights.h"
+#include "models/forward_workspace.h"
 
 namespace tessera {
 
@@ -36,49 +39,45 @@ struct EncoderOutput {
 
 class BertModel {
  public:
-  static Result<std::unique_ptr<BertModel>> load(const std::string& path);
+  // Places the weights on `backend` and allocates the workspace of a packed batch of up to
+  // max(max_batch_tokens, context) tokens, all charged to `arena` (which must outlive the model).
+  static Result<std::unique_ptr<BertModel>> load(const std::string& path, Backend& backend,
+                                                 Arena& arena, int64_t max_batch_tokens = 2048);
 
   const BertConfig& config() const { return config_; }
   const gguf::File& file() const { return file_; }
+  Backend& backend() const { return backend_; }
+  // Tokens one encode() call may pack.
+  int64_t max_batch_tokens() const { return workspace_.tokens; }
+  uint64_t allocated_bytes(MemoryUse use) const;
 
   // Runs the batch and pools each sequence's states. InvalidArgument, naming the sequence, for an
-  // empty batch or sequence, a sequence longer than the context, a token id outside the
-  // vocabulary, a token type the model has no embedding for, or kRank on a model without a
-  // reranker head; nothing runs then.
-  Result<EncoderOutput> encode(std::span<const EncoderSequence> batch, Pooling pooling,
-                               ThreadPool& pool) const;
+  // empty batch or sequence, a sequence longer than the context, more tokens than
+  // max_batch_tokens(), a token id outside the vocabulary, a token type the model has no
+  // embedding for, or kRank on a model without a reranker head; nothing runs then. One call at a
+  // time (the workspace is the instance's).
+  Result<EncoderOutput> encode(std::span<const EncoderSequence> batch, Pooling pooling);
 
  private:
-  BertModel(gguf::File file, BertConfig config, BertWeights weights)
-      : file_(std::move(file)), config_(std::move(config)), weights_(std::move(weights)) {}
+  BertModel(gguf::File file, BertConfig config, BertWeights weights, Backend& backend)
+      : file_(std::move(file)),
+        config_(std::move(config)),
+        weights_(std::move(weights)),
+        backend_(backend) {}
 
   Status check_batch(std::span<const EncoderSequence> batch, Pooling pooling) const;
-  void embed(std::span<const EncoderSequence> batch, std::span<const int64_t> offsets, float* x,
-             ThreadPool& pool) const;
-  void pool_rows(std::span<const int64_t> offsets, const float* x, Pooling pooling,
-                 EncoderOutput& out, ThreadPool& pool) const;
+  void embed(std::span<const EncoderSequence> batch, float* x);
+  void pool_rows(const float* x, Pooling pooling, EncoderOutput& out);
 
   gguf::File file_;  // owns the mapping the weights point into
   BertConfig config_;
   BertWeights weights_;
+  Backend& backend_;
+  PlacedWeights placed_;
+  EncoderWorkspace workspace_;
+  Buffer scratch_;
+  std::vector<int64_t> offsets_;                  // the batch's sequence starts (host)
+  std::vector<int32_t> ids_, positions_, types_;  // host mirrors of the index regions
 };
-
-// The encoder's element-wise kernels, exposed so tests can check them against plain references.
-namespace bert_kernels {
-
-// x = gelu(x + b) per row, with an erf approximation of absolute error below 1e-6.
-void bias_gelu(float* x, const float* b, int64_t rows, int64_t n, ThreadPool& pool);
-
-// x = layer_norm(x + y + b) * w + beta, per row of n.
-void residual_layer_norm(float* x, const float* y, const float* b, const float* w,
-                         const float* beta, int64_t rows, int64_t n, float eps, ThreadPool& pool);
-
-// Bidirectional attention within each sequence: q, k, v and out are [tokens][n_heads*head_dim];
-// sequence s owns rows offsets[s] .. offsets[s+1].
-void packed_attention(const float* q, const float* k, const float* v, float* out,
-                      std::span<const int64_t> offsets, int64_t n_heads, int64_t head_dim,
-                      ThreadPool& pool);
-
-}  // namespace bert_kernels
 
 }  // namespace tessera

@@ -21,13 +21,13 @@ Result<int64_t> table_rows(const gguf::File& file, const std::string& name, int6
   return t->dims[1];
 }
 
-Result<std::vector<float>> load_table(const gguf::File& file, const std::string& name, int64_t row,
-                                      int64_t rows) {
-  TESSERA_ASSIGN_OR_RETURN(kernels::WeightMatrix m, load_matrix(file, name, row, rows));
-  std::vector<int32_t> ids(static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) ids[static_cast<size_t>(r)] = static_cast<int32_t>(r);
-  std::vector<float> table(static_cast<size_t>(rows * row));
-  kernels::get_rows(m, ids.data(), rows, table.data());
+// A small 2-D table (positions, token types) decoded to F32, rows back to back.
+Result<F32Vector> load_table(const gguf::File& file, const std::string& name, int64_t row,
+                             int64_t rows) {
+  TESSERA_RETURN_IF_ERROR(load_matrix(file, name, row, rows).status());
+  F32Vector table;
+  table.host = gguf::dequantize(*file.find_tensor(name));
+  table.data = table.host.data();
   return table;
 }
 
@@ -96,6 +96,36 @@ Result<BertWeights> load_bert_weights(const gguf::File& file, BertConfig& c) {
   }
   TESSERA_RETURN_IF_ERROR(load_rerank_head(file, c, w));
   return w;
+}
+
+void BertWeights::add_to(PlacedWeights& placed) {
+  placed.add(token_embd, "token_embd.weight");
+  placed.add(token_types);
+  placed.add(positions);
+  placed.add(embd_norm_w);
+  placed.add(embd_norm_b);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    BertLayerWeights& L = layers[l];
+    const std::string p = "blk." + std::to_string(l) + ".";
+    placed.add(L.wq, p + "attn_q.weight");
+    placed.add(L.wk, p + "attn_k.weight");
+    placed.add(L.wv, p + "attn_v.weight");
+    placed.add(L.wo, p + "attn_output.weight");
+    placed.add(L.w_up, p + "ffn_up.weight");
+    placed.add(L.w_down, p + "ffn_down.weight");
+    for (F32Vector* v : {&L.bq, &L.bk, &L.bv, &L.bo, &L.attn_norm_w, &L.attn_norm_b, &L.b_up,
+                         &L.b_down, &L.out_norm_w, &L.out_norm_b}) {
+      placed.add(*v);
+    }
+  }
+  if (has_cls) {
+    placed.add(cls, "cls.weight");
+    placed.add(cls_b);
+  }
+  if (cls_out.data != nullptr) {
+    placed.add(cls_out, "cls.output.weight");
+    placed.add(cls_out_b);
+  }
 }
 
 }  // namespace tessera

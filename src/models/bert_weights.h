@@ -7,33 +7,37 @@
 
 #include "base/status.h"
 #include "gguf/file.h"
-#include "kernels/cpu/matmul.h"
 #include "models/bert_config.h"
+#include "models/placed_weights.h"
+#include "tensor/weight_matrix.h"
 
 namespace tessera {
 
 struct BertLayerWeights {
-  kernels::WeightMatrix wq, wk, wv, wo;
-  std::vector<float> bq, bk, bv, bo;
-  std::vector<float> attn_norm_w, attn_norm_b;  // attn_output_norm: after the attention residual
-  kernels::WeightMatrix w_up, w_down;
-  std::vector<float> b_up, b_down;
-  std::vector<float> out_norm_w, out_norm_b;  // layer_output_norm: after the FFN residual
+  WeightMatrix wq, wk, wv, wo;
+  F32Vector bq, bk, bv, bo;
+  F32Vector attn_norm_w, attn_norm_b;  // attn_output_norm: after the attention residual
+  WeightMatrix w_up, w_down;
+  F32Vector b_up, b_down;
+  F32Vector out_norm_w, out_norm_b;  // layer_output_norm: after the FFN residual
 };
 
 struct BertWeights {
-  kernels::WeightMatrix token_embd;  // [vocab][dim]
-  std::vector<float> token_types;    // [token_types][dim]; empty when the model has none
-  std::vector<float> positions;      // [context][dim]
-  std::vector<float> embd_norm_w, embd_norm_b;
+  WeightMatrix token_embd;  // [vocab][dim]
+  F32Vector token_types;    // [token_types][dim]; empty when the model has none
+  F32Vector positions;      // [context][dim]
+  F32Vector embd_norm_w, embd_norm_b;
   std::vector<BertLayerWeights> layers;
   // Reranker head: score = cls.output · tanh(cls · h_[CLS] + cls.bias) + cls.output.bias; the
   // inner projection is absent in some classifiers (then h_[CLS] feeds cls.output directly).
   bool has_cls = false;
-  kernels::WeightMatrix cls;
-  std::vector<float> cls_b;
-  kernels::WeightMatrix cls_out;
-  std::vector<float> cls_out_b;
+  WeightMatrix cls;
+  F32Vector cls_b;
+  WeightMatrix cls_out;
+  F32Vector cls_out_b;
+
+  // Queues every tensor for placement on a backend.
+  void add_to(PlacedWeights& placed);
 };
 
 // Fills config.vocab, token_types, rerank_head and rerank_outputs from the tensors. A missing

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "backend/kv_layout.h"
 #include "models/bert_config.h"
+#include "models/forward_workspace.h"
 #include "models/llama_config.h"
 #include "models/weight_policy.h"
 
@@ -11,13 +13,6 @@ namespace tessera {
 namespace {
 
 constexpr uint64_t kF32Bytes = 4;
-// Quantized activations of a matmul: one byte per element plus block scales; two bytes per
-// element bound every activation format the CPU kernels use.
-constexpr uint64_t kQuantizedActivationBytesPerElement = 2;
-// Per-token bookkeeping of a forward pass (ids, positions, per-sequence maps).
-constexpr uint64_t kPerTokenBookkeepingBytes = 64;
-// Queries a BERT attention job handles at once (its per-thread score tile).
-constexpr int64_t kEncoderQueryTile = 16;
 
 uint64_t u(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
 
@@ -49,23 +44,36 @@ std::string stored_format(const ModelShape& shape) {
   return std::string(common ? dtype_name(*common) : "f32") + ", as stored";
 }
 
-uint64_t activation_bytes(const ModelShape& s, const FootprintRequest& r, int64_t context) {
-  const uint64_t n = u(r.batch_tokens);
-  const uint64_t threads = u(std::max(1, r.threads));
-  const uint64_t q_dim = u(s.n_heads * s.head_dim);
-  const uint64_t widest = u(std::max(s.dim, s.ffn));
-  uint64_t floats = 0;
-  if (s.kind == ModelKind::kGenerate) {
-    // x, xb, att, q; k, v; gate, up; the normed rows and logits of every token; scores per thread.
-    floats = n * (3 * u(s.dim) + q_dim + 2 * u(s.kv_dim()) + 2 * u(s.ffn) + u(s.dim) + u(s.vocab)) +
-             threads * u(context);
-  } else {
-    // x, q, k, v, att, pooled rows; the FFN hidden state; per-thread key tile and score tile.
-    floats = n * (6 * u(s.dim) + u(s.ffn)) +
-             threads * u(context) * (u(s.head_dim) + u(kEncoderQueryTile));
+// Scores per pair of a reranker: the rows of its classifier output.
+int64_t rerank_outputs(const ModelShape& s) {
+  for (const TensorShape& t : s.tensors) {
+    if (t.name == "cls.output.weight") return t.dims.size() > 1 ? t.dims[1] : 1;
   }
-  return floats * kF32Bytes + n * widest * kQuantizedActivationBytesPerElement +
-         n * kPerTokenBookkeepingBytes;
+  return 0;
+}
+
+// The workspace the model instance allocates at load (forward_workspace.h), to the byte.
+uint64_t activation_bytes(const ModelShape& s, const FootprintRequest& r, int64_t context) {
+  ForwardDims d;
+  d.dim = s.dim;
+  d.q_dim = s.n_heads * s.head_dim;
+  d.kv_dim = s.kv_dim();
+  d.head_dim = s.head_dim;
+  d.ffn = s.ffn;
+  d.context = context;
+  const int lanes = std::max(1, r.threads);
+  if (s.kind == ModelKind::kGenerate) {
+    d.vocab = s.vocab;
+    return decoder_workspace(d, r.batch_tokens, lanes).layout.bytes();
+  }
+  d.outputs = s.kind == ModelKind::kRerank ? rerank_outputs(s) : 0;
+  return encoder_workspace(d, std::max(r.batch_tokens, context), lanes).layout.bytes();
+}
+
+// Tensors a loader decodes to F32 beside the mapping: norms and biases (1-D), and the encoders'
+// position and token-type tables.
+bool decoded_to_f32(const TensorShape& t) {
+  return t.dims.size() == 1 || t.name == "position_embd.weight" || t.name == "token_types.weight";
 }
 
 // The dimensions LlamaConfig and BertConfig name alike.
@@ -207,17 +215,19 @@ Footprint compute_footprint(const ModelShape& shape, const FootprintRequest& req
   f.weights_format = request.weights ? request.weights->name : stored_format(shape);
   f.kv_format = request.kv.name;
 
-  uint64_t copied_small_tensors = 0;  // norms and biases are decoded to F32 beside the mapping
   for (const TensorShape& t : shape.tensors) {
     f.weights_bytes += tensor_bytes(t, request.weights);
-    if (t.dims.size() == 1) copied_small_tensors += u(t.elements()) * kF32Bytes;
+    if (decoded_to_f32(t)) f.decoded_weights_bytes += u(t.elements()) * kF32Bytes;
   }
   if (shape.kind == ModelKind::kGenerate) {
     f.kv_bytes_per_token = 2 * u(shape.layers) * request.kv.bytes(shape.kv_dim());
   }
-  f.kv_cache_bytes = f.kv_bytes_per_token * u(f.context) * u(f.sequences);
+  // The cache holds whole blocks: a context that is not a multiple of 16 rounds up.
+  f.kv_cache_bytes =
+      f.kv_bytes_per_token * u(kv_blocks_for(f.context) * kKvBlockTokens) * u(f.sequences);
   f.activation_bytes = activation_bytes(shape, request, f.context);
-  f.overhead_bytes = request.runtime_overhead_bytes + shape.metadata_bytes + copied_small_tensors;
+  f.overhead_bytes =
+      request.runtime_overhead_bytes + shape.metadata_bytes + f.decoded_weights_bytes;
   return f;
 }
 

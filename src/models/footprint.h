@@ -3,11 +3,12 @@
 // it, so a plan that says "fits" is what the runtime will admit.
 //
 // - weights: every tensor at its storage precision (mapped pages count fully)
-// - KV cache: 2 (K and V) · layers · kv_dim · bytes per element, per token, for context × sequences
-// - activations: the scratch of one forward pass over `batch_tokens` tokens (F32 hidden states,
-//   the logits of every token, per-thread attention scores, quantized activations)
-// - overhead: the file's metadata pages (tokenizer, keys), F32 copies of norms and biases, and a
-//   runtime constant (request.runtime_overhead_bytes)
+// - KV cache: 2 (K and V) · layers · kv_dim · bytes per element, per token, for context (rounded
+//   up to whole 16-token blocks) × sequences
+// - activations: the workspace of one forward pass over `batch_tokens` tokens, exactly as the
+//   model allocates it (src/models/forward_workspace.h)
+// - overhead: the file's metadata pages (tokenizer, keys), F32 copies of norms, biases and
+//   encoder embedding tables, and a runtime constant (request.runtime_overhead_bytes)
 #pragma once
 
 #include <cstdint>
@@ -97,7 +98,8 @@ struct Footprint {
   uint64_t kv_cache_bytes = 0;
   uint64_t activation_bytes = 0;
   uint64_t overhead_bytes = 0;
-  uint64_t kv_bytes_per_token = 0;  // one token of one sequence, all layers, K and V
+  uint64_t decoded_weights_bytes = 0;  // part of overhead: F32 copies of norms, biases, tables
+  uint64_t kv_bytes_per_token = 0;     // one token of one sequence, all layers, K and V
   int64_t context = 0;
   int64_t sequences = 0;
   int64_t batch_tokens = 0;

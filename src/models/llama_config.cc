@@ -56,7 +56,7 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
                            "' is not supported (supported: none, linear)");
     }
   }
-  c.rope.layout = a == "qwen2" ? kernels::RopeLayout::kNeox : kernels::RopeLayout::kAdjacentPairs;
+  c.rope.layout = a == "qwen2" ? RopeLayout::kNeox : RopeLayout::kAdjacentPairs;
   c.qkv_bias = a == "qwen2";
   const gguf::Value* tokens = file.find("tokenizer.ggml.tokens");
   if (tokens && tokens->is_array())

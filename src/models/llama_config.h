@@ -7,7 +7,7 @@
 
 #include "base/status.h"
 #include "gguf/file.h"
-#include "kernels/cpu/ops.h"
+#include "tensor/rope_params.h"
 
 namespace tessera {
 
@@ -25,7 +25,7 @@ struct LlamaConfig {
   int64_t context = 0;
   int64_t vocab = 0;
   float rms_eps = 1e-5f;
-  kernels::RopeParams rope{};
+  RopeParams rope{};
   bool qkv_bias = false;
 
   int64_t kv_dim() const { return n_kv_heads * head_dim; }

@@ -1,72 +1,61 @@
 #include "models/llama_model.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <unordered_map>
-
-#include "kernels/cpu/matmul.h"
-#include "kernels/cpu/ops.h"
 
 namespace tessera {
 
-Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path) {
+Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path, Backend& backend,
+                                                     Arena& arena, const DecoderLimits& limits) {
   TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
   TESSERA_ASSIGN_OR_RETURN(LlamaConfig config, load_llama_config(file));
+  if (limits.max_batch_tokens < 1 || limits.context < 0 || limits.context > config.context) {
+    return invalid_argument(path +
+                            ": a decoder instance needs a batch of at least 1 token and a "
+                            "context of 0 (the model's) to " +
+                            std::to_string(config.context));
+  }
   TESSERA_ASSIGN_OR_RETURN(LlamaWeights weights, load_llama_weights(file, config));
-  file.prefault_tensor_data();  // every weight is read by the first forward pass anyway
-  return std::unique_ptr<LlamaModel>(
-      new LlamaModel(std::move(file), std::move(config), std::move(weights)));
+  std::unique_ptr<LlamaModel> m(
+      new LlamaModel(std::move(file), std::move(config), std::move(weights), backend));
+  const LlamaConfig& c = m->config_;
+  if (!m->weights_.rope_freqs.empty())
+    m->config_.rope.freq_factors = m->weights_.rope_freqs.host.data();
+  m->context_ = limits.context > 0 ? limits.context : c.context;
+  m->weights_.add_to(m->placed_);
+  TESSERA_RETURN_IF_ERROR(m->placed_.place(backend, m->file_, arena, path));
+
+  const ForwardDims dims{.dim = c.dim,
+                         .q_dim = c.dim,
+                         .kv_dim = c.kv_dim(),
+                         .head_dim = c.head_dim,
+                         .ffn = c.ffn,
+                         .vocab = c.vocab,
+                         .context = m->context_};
+  m->workspace_ = decoder_workspace(dims, limits.max_batch_tokens, backend.lanes());
+  TESSERA_ASSIGN_OR_RETURN(
+      m->scratch_, backend.allocate(&arena, m->workspace_.layout.bytes(), MemoryUse::kWorkspace,
+                                    "workspace of " + path));
+  const auto n = static_cast<size_t>(limits.max_batch_tokens);
+  for (std::vector<int32_t>* v :
+       {&m->ids_, &m->positions_, &m->token_seq_, &m->slots_, &m->seq_of_batch_}) {
+    v->reserve(n);
+  }
+  m->seq_blocks_.reserve(n + 1);
+  m->block_ids_.reserve(static_cast<size_t>(m->workspace_.max_blocks));
+  return m;
 }
 
-void LlamaModel::attention(std::span<const BatchToken> batch, int64_t layer, const float* q,
-                           KvCache& cache, float* out, ThreadPool& pool) const {
-  const LlamaConfig& c = config_;
-  const int64_t group = c.n_heads / c.n_kv_heads;  // query heads sharing one KV head
-  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  const auto n = static_cast<int64_t>(batch.size());
-  pool.parallel_for(n * c.n_heads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores;
-    for (int64_t job = begin; job < end; ++job) {
-      const int64_t t = job / c.n_heads, h = job % c.n_heads;
-      const BatchToken& tok = batch[static_cast<size_t>(t)];
-      const float* qh = q + t * c.dim + h * c.head_dim;
-      const int64_t kv_offset = (h / group) * c.head_dim;
-      const int64_t n_ctx = tok.pos + 1;  // causal: positions 0..pos of this sequence
-      const int64_t kv_dim = cache.kv_dim();
-      const std::span<const KvBlock> blocks = cache.blocks(tok.seq);
-      scores.resize(static_cast<size_t>(n_ctx));
-      // Block by block: positions [start, start + rows) sit kv_dim floats apart in one block.
-      for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
-        const float* keys = cache.k_rows(blocks[static_cast<size_t>(b)], layer) + kv_offset;
-        const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
-        for (int64_t r = 0; r < rows; ++r) {
-          scores[static_cast<size_t>(start + r)] =
-              kernels::dot_f32(qh, keys + r * kv_dim, c.head_dim) * scale;
-        }
-      }
-      kernels::softmax(scores.data(), n_ctx);
-      float* oh = out + t * c.dim + h * c.head_dim;
-      std::memset(oh, 0, sizeof(float) * static_cast<size_t>(c.head_dim));
-      for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
-        const float* values = cache.v_rows(blocks[static_cast<size_t>(b)], layer) + kv_offset;
-        const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
-        for (int64_t r = 0; r < rows; ++r) {
-          const float* vh = values + r * kv_dim;
-          const float a = scores[static_cast<size_t>(start + r)];
-          for (int64_t i = 0; i < c.head_dim; ++i) oh[i] += a * vh[i];
-        }
-      }
-    }
-  });
+uint64_t LlamaModel::allocated_bytes(MemoryUse use) const {
+  return placed_.bytes(use) + (use == MemoryUse::kWorkspace ? scratch_.bytes() : 0);
 }
 
-Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
-                           std::vector<float>& logits, ThreadPool& pool) const {
+Status LlamaModel::check_batch(std::span<const BatchToken> batch) const {
   const LlamaConfig& c = config_;
-  const auto n = static_cast<int64_t>(batch.size());
-  std::unordered_map<int32_t, int64_t> last_pos;
-  std::vector<int32_t> ids(batch.size());
+  if (static_cast<int64_t>(batch.size()) > max_batch_tokens()) {
+    return invalid_argument("a batch of " + std::to_string(batch.size()) + " tokens exceeds the " +
+                            std::to_string(max_batch_tokens()) +
+                            " this model instance's workspace was sized for");
+  }
   for (size_t t = 0; t < batch.size(); ++t) {
     const BatchToken& tok = batch[t];
     if (tok.token < 0 || tok.token >= c.vocab) {
@@ -74,75 +63,139 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
                               std::to_string(t) + " is outside the vocabulary (0.." +
                               std::to_string(c.vocab - 1) + ")");
     }
-    if (tok.pos < 0 || tok.pos >= c.context) {
+    if (tok.pos < 0 || tok.pos >= context_) {
       return invalid_argument("position " + std::to_string(tok.pos) + " of sequence " +
                               std::to_string(tok.seq) + " is outside the context of " +
-                              std::to_string(c.context) + " tokens");
+                              std::to_string(context_) + " tokens");
     }
-    auto [it, inserted] = last_pos.try_emplace(tok.seq, tok.pos);
-    if (!inserted) {
-      if (tok.pos <= it->second) {
+    // The latest earlier token of the same sequence must sit at a lower position.
+    for (size_t p = t; p-- > 0;) {
+      if (batch[p].seq != tok.seq) continue;
+      if (tok.pos <= batch[p].pos) {
         return invalid_argument("sequence " + std::to_string(tok.seq) +
                                 ": positions in a batch must increase");
       }
-      it->second = tok.pos;
+      break;
     }
-    ids[t] = tok.token;
   }
+  return {};
+}
 
+Result<int64_t> LlamaModel::index_batch(std::span<const BatchToken> batch, KvCache& cache) {
+  ids_.clear();
+  positions_.clear();
+  token_seq_.clear();
+  slots_.clear();
+  seq_of_batch_.clear();
+  for (const BatchToken& tok : batch) {
+    auto it = std::find(seq_of_batch_.begin(), seq_of_batch_.end(), tok.seq);
+    if (it == seq_of_batch_.end()) it = seq_of_batch_.insert(seq_of_batch_.end(), tok.seq);
+    token_seq_.push_back(static_cast<int32_t>(it - seq_of_batch_.begin()));
+    ids_.push_back(tok.token);
+    positions_.push_back(static_cast<int32_t>(tok.pos));
+  }
+  // Blocks for every new position first: a full pool fails the pass before anything runs.
+  for (const BatchToken& tok : batch) TESSERA_RETURN_IF_ERROR(cache.grow(tok.seq, tok.pos));
+  for (const BatchToken& tok : batch) slots_.push_back(cache.slot(tok.seq, tok.pos));
+  seq_blocks_.assign(1, 0);
+  block_ids_.clear();
+  for (int32_t seq : seq_of_batch_) {
+    const std::span<const int32_t> table = cache.block_table(seq);
+    block_ids_.insert(block_ids_.end(), table.begin(), table.end());
+    seq_blocks_.push_back(static_cast<int32_t>(block_ids_.size()));
+  }
+  return static_cast<int64_t>(seq_of_batch_.size());
+}
+
+Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
+                           std::vector<float>& logits) {
+  TESSERA_RETURN_IF_ERROR(check_batch(batch));
+  if (batch.empty()) return {};
+  if (cache.layout().n_layers != config_.n_layers || cache.kv_dim() != config_.kv_dim() ||
+      cache.context() > context_) {
+    return invalid_argument("the KV cache was made for another model shape or a longer context");
+  }
+  TESSERA_RETURN_IF_ERROR(index_batch(batch, cache).status());
+
+  Backend& be = backend_;
+  const LlamaConfig& c = config_;
+  const DecoderWorkspace& w = workspace_;
+  const auto at = [&](uint64_t offset) { return static_cast<uint8_t*>(scratch_.data()) + offset; };
+  const auto f32 = [&](uint64_t offset) { return reinterpret_cast<float*>(at(offset)); };
+  const auto put = [&](uint64_t offset, const std::vector<int32_t>& v) {
+    be.upload(at(offset), v.data(), sizeof(int32_t) * v.size());
+    return reinterpret_cast<const int32_t*>(at(offset));
+  };
+  const int32_t* ids = put(w.ids, ids_);
+  const int32_t* positions = put(w.positions, positions_);
+  const int32_t* token_seq = put(w.token_seq, token_seq_);
+  const int32_t* slots = put(w.slots, slots_);
+  const int32_t* seq_blocks = put(w.seq_blocks, seq_blocks_);
+  const int32_t* block_ids = put(w.block_ids, block_ids_);
+
+  const auto n = static_cast<int64_t>(batch.size());
   const int64_t dim = c.dim, kv_dim = c.kv_dim();
-  std::vector<float> x(static_cast<size_t>(n * dim)), xb(x.size()), q(x.size()), att(x.size());
-  std::vector<float> k(static_cast<size_t>(n * kv_dim)), v(k.size());
-  std::vector<float> gate(static_cast<size_t>(n * c.ffn)), up(gate.size());
-  kernels::get_rows(weights_.token_embd, ids.data(), n, x.data());
+  float *x = f32(w.x), *xb = f32(w.xb), *q = f32(w.q), *att = f32(w.att);
+  float *k = f32(w.k), *v = f32(w.v), *gate = f32(w.gate), *up = f32(w.up);
+  void* staging = at(w.staging);
+  KvBlockPool& pool = cache.pool();
+  be.get_rows(weights_.token_embd, ids, n, x);
 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LlamaLayerWeights& L = weights_.layers[static_cast<size_t>(l)];
-    for (int64_t t = 0; t < n; ++t) {
-      kernels::rms_norm(&x[t * dim], L.attn_norm.data(), &xb[t * dim], dim, c.rms_eps);
+    be.rms_norm(x, L.attn_norm.data, xb, n, dim, c.rms_eps);
+    be.matmul(L.wq, xb, n, q, staging);
+    be.matmul(L.wk, xb, n, k, staging);
+    be.matmul(L.wv, xb, n, v, staging);
+    if (c.qkv_bias) {
+      be.add_bias(q, L.bq.data, n, dim);
+      be.add_bias(k, L.bk.data, n, kv_dim);
+      be.add_bias(v, L.bv.data, n, kv_dim);
     }
-    kernels::matmul(L.wq, xb.data(), n, q.data(), pool);
-    kernels::matmul(L.wk, xb.data(), n, k.data(), pool);
-    kernels::matmul(L.wv, xb.data(), n, v.data(), pool);
-    for (int64_t t = 0; t < n; ++t) {
-      const BatchToken& tok = batch[static_cast<size_t>(t)];
-      if (c.qkv_bias) {
-        kernels::add(&q[t * dim], L.bq.data(), dim);
-        kernels::add(&k[t * kv_dim], L.bk.data(), kv_dim);
-        kernels::add(&v[t * kv_dim], L.bv.data(), kv_dim);
-      }
-      kernels::rope(&q[t * dim], c.n_heads, c.head_dim, tok.pos, c.rope);
-      kernels::rope(&k[t * kv_dim], c.n_kv_heads, c.head_dim, tok.pos, c.rope);
-      std::memcpy(cache.k(tok.seq, l, tok.pos), &k[t * kv_dim], sizeof(float) * kv_dim);
-      std::memcpy(cache.v(tok.seq, l, tok.pos), &v[t * kv_dim], sizeof(float) * kv_dim);
-    }
-    attention(batch, l, q.data(), cache, att.data(), pool);
-    kernels::matmul(L.wo, att.data(), n, xb.data(), pool);
-    kernels::add(x.data(), xb.data(), n * dim);
+    be.rope(q, positions, n, dim, c.n_heads, c.head_dim, c.rope);
+    be.rope(k, positions, n, kv_dim, c.n_kv_heads, c.head_dim, c.rope);
+    be.kv_store(pool.data(), pool.layout(), l, k, v, slots, n);
+    PagedAttention a;
+    a.q = q;
+    a.out = att;
+    a.n_tokens = n;
+    a.n_heads = c.n_heads;
+    a.n_kv_heads = c.n_kv_heads;
+    a.head_dim = c.head_dim;
+    a.kv = pool.data();
+    a.layout = pool.layout();
+    a.layer = l;
+    a.positions = positions;
+    a.token_seq = token_seq;
+    a.seq_blocks = seq_blocks;
+    a.block_ids = block_ids;
+    a.scratch = f32(w.scores);
+    be.attention(a);
+    be.matmul(L.wo, att, n, xb, staging);
+    be.add(x, xb, n * dim);
 
-    for (int64_t t = 0; t < n; ++t) {
-      kernels::rms_norm(&x[t * dim], L.ffn_norm.data(), &xb[t * dim], dim, c.rms_eps);
-    }
-    kernels::matmul(L.w_gate, xb.data(), n, gate.data(), pool);
-    kernels::matmul(L.w_up, xb.data(), n, up.data(), pool);
-    kernels::silu(gate.data(), n * c.ffn);
-    kernels::mul(gate.data(), up.data(), n * c.ffn);
-    kernels::matmul(L.w_down, gate.data(), n, xb.data(), pool);
-    kernels::add(x.data(), xb.data(), n * dim);
+    be.rms_norm(x, L.ffn_norm.data, xb, n, dim, c.rms_eps);
+    be.matmul(L.w_gate, xb, n, gate, staging);
+    be.matmul(L.w_up, xb, n, up, staging);
+    be.silu_mul(gate, up, n * c.ffn);
+    be.matmul(L.w_down, gate, n, xb, staging);
+    be.add(x, xb, n * dim);
   }
 
   // Only the rows that want logits go through the (large) output projection.
-  std::vector<float> rows;
+  float* normed = f32(w.normed);
+  int64_t n_out = 0;
   for (int64_t t = 0; t < n; ++t) {
     if (!batch[static_cast<size_t>(t)].want_logits) continue;
-    const size_t at = rows.size();
-    rows.resize(at + static_cast<size_t>(dim));
-    kernels::rms_norm(&x[t * dim], weights_.output_norm.data(), &rows[at], dim, c.rms_eps);
+    be.rms_norm(x + t * dim, weights_.output_norm.data, normed + n_out * dim, 1, dim, c.rms_eps);
+    ++n_out;
   }
-  const int64_t n_out = static_cast<int64_t>(rows.size()) / dim;
-  const size_t at = logits.size();
-  logits.resize(at + static_cast<size_t>(n_out * c.vocab));
-  kernels::matmul(weights_.output, rows.data(), n_out, logits.data() + at, pool);
+  if (n_out == 0) return {};
+  float* out = f32(w.logits);
+  be.matmul(weights_.output, normed, n_out, out, staging);
+  const size_t begin = logits.size();
+  logits.resize(begin + static_cast<size_t>(n_out * c.vocab));
+  be.download(logits.data() + begin, out, sizeof(float) * static_cast<size_t>(n_out * c.vocab));
   return {};
 }
 

@@ -28,15 +28,18 @@ Result<const gguf::TensorInfo*> find_tensor(const gguf::File& file, const std::s
 
 }  // namespace
 
-Result<std::vector<float>> load_vector(const gguf::File& file, const std::string& name, int64_t n) {
+Result<F32Vector> load_vector(const gguf::File& file, const std::string& name, int64_t n) {
   TESSERA_ASSIGN_OR_RETURN(const gguf::TensorInfo* t, find_tensor(file, name, {n}));
-  return gguf::dequantize(*t);
+  F32Vector v;
+  v.host = gguf::dequantize(*t);
+  v.data = v.host.data();
+  return v;
 }
 
-Result<kernels::WeightMatrix> load_matrix(const gguf::File& file, const std::string& name,
-                                          int64_t in, int64_t out) {
+Result<WeightMatrix> load_matrix(const gguf::File& file, const std::string& name, int64_t in,
+                                 int64_t out) {
   TESSERA_ASSIGN_OR_RETURN(const gguf::TensorInfo* t, find_tensor(file, name, {in, out}));
-  return kernels::WeightMatrix{t->data, t->type, in, out};
+  return WeightMatrix{t->data, t->type, in, out};
 }
 
 Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& c) {
@@ -70,7 +73,29 @@ Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& c) 
   } else {
     w.output = w.token_embd;  // tied embeddings
   }
+  if (file.find_tensor("rope_freqs.weight") != nullptr) {
+    TESSERA_ASSIGN_OR_RETURN(w.rope_freqs,
+                             load_vector(file, "rope_freqs.weight", c.rope.n_rot / 2));
+  }
   return w;
+}
+
+void LlamaWeights::add_to(PlacedWeights& placed) {
+  placed.add(token_embd, "token_embd.weight");
+  for (size_t l = 0; l < layers.size(); ++l) {
+    LlamaLayerWeights& L = layers[l];
+    const std::string p = "blk." + std::to_string(l) + ".";
+    placed.add(L.wq, p + "attn_q.weight");
+    placed.add(L.wk, p + "attn_k.weight");
+    placed.add(L.wv, p + "attn_v.weight");
+    placed.add(L.wo, p + "attn_output.weight");
+    placed.add(L.w_gate, p + "ffn_gate.weight");
+    placed.add(L.w_up, p + "ffn_up.weight");
+    placed.add(L.w_down, p + "ffn_down.weight");
+    for (F32Vector* v : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv}) placed.add(*v);
+  }
+  placed.add(output_norm);
+  placed.add(output, "output.weight");
 }
 
 }  // namespace tessera

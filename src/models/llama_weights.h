@@ -6,24 +6,29 @@
 
 #include "base/status.h"
 #include "gguf/file.h"
-#include "kernels/cpu/matmul.h"
 #include "models/llama_config.h"
+#include "models/placed_weights.h"
+#include "tensor/weight_matrix.h"
 
 namespace tessera {
 
 struct LlamaLayerWeights {
-  std::vector<float> attn_norm;
-  kernels::WeightMatrix wq, wk, wv, wo;
-  std::vector<float> bq, bk, bv;  // qwen2 only
-  std::vector<float> ffn_norm;
-  kernels::WeightMatrix w_gate, w_up, w_down;
+  F32Vector attn_norm;
+  WeightMatrix wq, wk, wv, wo;
+  F32Vector bq, bk, bv;  // qwen2 only
+  F32Vector ffn_norm;
+  WeightMatrix w_gate, w_up, w_down;
 };
 
 struct LlamaWeights {
-  kernels::WeightMatrix token_embd;
+  WeightMatrix token_embd;
   std::vector<LlamaLayerWeights> layers;
-  std::vector<float> output_norm;
-  kernels::WeightMatrix output;  // token_embd when the file ties them
+  F32Vector output_norm;
+  WeightMatrix output;   // token_embd when the file ties them
+  F32Vector rope_freqs;  // llama 3 frequency factors (n_rot / 2); empty when the file has none
+
+  // Queues every tensor for placement on a backend.
+  void add_to(PlacedWeights& placed);
 };
 
 // `config.vocab` is filled from token_embd when the metadata did not give it. A missing tensor or a
@@ -31,8 +36,8 @@ struct LlamaWeights {
 Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& config);
 
 // Shared by model loaders: a 1-D F32 copy, or a matrix view, with shape checks.
-Result<std::vector<float>> load_vector(const gguf::File& file, const std::string& name, int64_t n);
-Result<kernels::WeightMatrix> load_matrix(const gguf::File& file, const std::string& name,
-                                          int64_t in, int64_t out);
+Result<F32Vector> load_vector(const gguf::File& file, const std::string& name, int64_t n);
+Result<WeightMatrix> load_matrix(const gguf::File& file, const std::string& name, int64_t in,
+                                 int64_t out);
 
 }  // namespace tessera

@@ -21,8 +21,10 @@ void l2_normalize(float* v, int64_t n) {
   for (int64_t i = 0; i < n; ++i) v[i] *= inv;
 }
 
-Result<std::unique_ptr<Encoder>> Encoder::load(const std::string& path) {
-  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<BertModel> model, BertModel::load(path));
+Result<std::unique_ptr<Encoder>> Encoder::load(const std::string& path, Backend& backend,
+                                               Arena& arena, int64_t max_batch_tokens) {
+  TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<BertModel> model,
+                           BertModel::load(path, backend, arena, max_batch_tokens));
   TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, make_tokenizer(model->file()));
   TESSERA_ASSIGN_OR_RETURN(BertSpecialIds special,
                            bert_special_ids(model->file(), tokenizer->vocab()));
@@ -128,18 +130,20 @@ Result<FramedInput> Encoder::frame_pair(std::span<const int32_t> query, std::str
 }
 
 Status Encoder::run_steps(std::span<const FramedInput> inputs, Pooling pooling,
-                          const EncodeOptions& options, ThreadPool& pool,
-                          const std::function<void(const EncoderOutput&, size_t)>& consume) const {
+                          const EncodeOptions& options,
+                          const std::function<void(const EncoderOutput&, size_t)>& consume) {
   if (options.max_batch_tokens < 1) {
     return invalid_argument("max batch tokens must be positive, got " +
                             std::to_string(options.max_batch_tokens));
   }
+  // The instance's workspace bounds a step too (a text of the whole context always fits alone).
+  const int64_t step_limit = std::min(options.max_batch_tokens, model_->max_batch_tokens());
   std::vector<EncoderSequence> step;
   size_t first = 0;
   int64_t step_tokens = 0;
   auto flush = [&]() -> Status {
     if (step.empty()) return {};
-    TESSERA_ASSIGN_OR_RETURN(EncoderOutput out, model_->encode(step, pooling, pool));
+    TESSERA_ASSIGN_OR_RETURN(EncoderOutput out, model_->encode(step, pooling));
     consume(out, first);
     first += step.size();
     step.clear();
@@ -148,7 +152,7 @@ Status Encoder::run_steps(std::span<const FramedInput> inputs, Pooling pooling,
   };
   for (const FramedInput& in : inputs) {
     const auto n = static_cast<int64_t>(in.tokens.size());
-    if (!step.empty() && step_tokens + n > options.max_batch_tokens) {
+    if (!step.empty() && step_tokens + n > step_limit) {
       TESSERA_RETURN_IF_ERROR(flush());
     }
     step.push_back({in.tokens, in.token_types});
@@ -157,8 +161,8 @@ Status Encoder::run_steps(std::span<const FramedInput> inputs, Pooling pooling,
   return flush();
 }
 
-Result<EmbedResult> Encoder::embed(std::span<const std::string> texts, const EncodeOptions& options,
-                                   ThreadPool& pool) const {
+Result<EmbedResult> Encoder::embed(std::span<const std::string> texts,
+                                   const EncodeOptions& options) {
   if (texts.empty()) return invalid_argument("embed: no texts to embed");
   TESSERA_ASSIGN_OR_RETURN(const Pooling pooling, embed_pooling(options));
   EmbedResult result;
@@ -176,7 +180,7 @@ Result<EmbedResult> Encoder::embed(std::span<const std::string> texts, const Enc
   result.embeddings.resize(texts.size());
   const int64_t dim = result.dim;
   TESSERA_RETURN_IF_ERROR(
-      run_steps(inputs, pooling, options, pool, [&](const EncoderOutput& out, size_t first) {
+      run_steps(inputs, pooling, options, [&](const EncoderOutput& out, size_t first) {
         const size_t n_seqs = out.row_begin.size();
         for (size_t s = 0; s < n_seqs; ++s) {
           const int64_t begin = out.row_begin[s];
@@ -195,7 +199,7 @@ Result<EmbedResult> Encoder::embed(std::span<const std::string> texts, const Enc
 }
 
 Result<RerankResult> Encoder::rerank(std::string_view query, std::span<const std::string> documents,
-                                     const EncodeOptions& options, ThreadPool& pool) const {
+                                     const EncodeOptions& options) {
   if (documents.empty()) return invalid_argument("rerank: no documents to score");
   if (!model_->config().rerank_head) {
     return invalid_argument(model_->file().name() +
@@ -215,7 +219,7 @@ Result<RerankResult> Encoder::rerank(std::string_view query, std::span<const std
   }
   result.scores.resize(documents.size());
   TESSERA_RETURN_IF_ERROR(
-      run_steps(inputs, Pooling::kRank, options, pool, [&](const EncoderOutput& out, size_t first) {
+      run_steps(inputs, Pooling::kRank, options, [&](const EncoderOutput& out, size_t first) {
         for (size_t s = 0; s < out.row_begin.size(); ++s) {
           result.scores[first + s] = out.rows[s * static_cast<size_t>(out.width)];
         }

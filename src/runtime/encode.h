@@ -13,8 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/arena.h"
+#include "backend/backend.h"
 #include "base/status.h"
-#include "base/thread_pool.h"
 #include "models/bert_model.h"
 #include "tokenize/tokenizer.h"
 #include "tokenize/wordpiece.h"
@@ -57,8 +58,11 @@ struct FramedInput {
 
 class Encoder {
  public:
-  // Loads the model and builds its tokenizer (which must be WordPiece-framed: [CLS] and [SEP]).
-  static Result<std::unique_ptr<Encoder>> load(const std::string& path);
+  // Loads the model on `backend`, charging `arena` (BertModel::load), and builds its tokenizer
+  // (which must be WordPiece-framed: [CLS] and [SEP]). `max_batch_tokens` sizes the workspace:
+  // steps larger than it are split further.
+  static Result<std::unique_ptr<Encoder>> load(const std::string& path, Backend& backend,
+                                               Arena& arena, int64_t max_batch_tokens = 2048);
 
   const BertModel& model() const { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }
@@ -76,11 +80,10 @@ class Encoder {
   Result<FramedInput> frame_pair(std::span<const int32_t> query, std::string_view document,
                                  int64_t index, const EncodeOptions& options) const;
 
-  // InvalidArgument for an empty list.
-  Result<EmbedResult> embed(std::span<const std::string> texts, const EncodeOptions& options,
-                            ThreadPool& pool) const;
+  // InvalidArgument for an empty list. Run on the model's backend, one call at a time.
+  Result<EmbedResult> embed(std::span<const std::string> texts, const EncodeOptions& options);
   Result<RerankResult> rerank(std::string_view query, std::span<const std::string> documents,
-                              const EncodeOptions& options, ThreadPool& pool) const;
+                              const EncodeOptions& options);
 
  private:
   Encoder(std::unique_ptr<BertModel> model, std::unique_ptr<Tokenizer> tokenizer,
@@ -90,8 +93,8 @@ class Encoder {
   // Runs `inputs` in steps of at most options.max_batch_tokens tokens; `consume` receives each
   // step's output and the index of its first input.
   Status run_steps(std::span<const FramedInput> inputs, Pooling pooling,
-                   const EncodeOptions& options, ThreadPool& pool,
-                   const std::function<void(const EncoderOutput&, size_t)>& consume) const;
+                   const EncodeOptions& options,
+                   const std::function<void(const EncoderOutput&, size_t)>& consume);
 
   std::unique_ptr<BertModel> model_;
   std::unique_ptr<Tokenizer> tokenizer_;

@@ -18,7 +18,7 @@ int64_t text_count(const EncodeRequest& request) {
 
 }  // namespace
 
-EncodeEngine::EncodeEngine(const Encoder& encoder, bool rerank, StepRunner& runner,
+EncodeEngine::EncodeEngine(Encoder& encoder, bool rerank, StepRunner& runner,
                            EncodeEngineOptions options, EngineObserver* observer)
     : encoder_(encoder),
       rerank_(rerank),
@@ -149,16 +149,20 @@ std::vector<EncodeEngine::Job> EncodeEngine::take_batch(std::unique_lock<std::mu
   return jobs;
 }
 
-Result<EncodeOutcome> EncodeEngine::run_one(const EncodeRequest& request, ThreadPool& pool) const {
+Result<EncodeOutcome> EncodeEngine::run_one(const EncodeRequest& request, Backend& backend) {
+  if (&backend != &encoder_.model().backend()) {
+    return internal_error("encode step ran on " + backend.name() + ", but the model lives on " +
+                          encoder_.model().backend().name());
+  }
   EncodeOutcome outcome;
   if (request.rerank) {
     TESSERA_ASSIGN_OR_RETURN(RerankResult r,
-                             encoder_.rerank(request.query, request.texts, options_.encode, pool));
+                             encoder_.rerank(request.query, request.texts, options_.encode));
     outcome.scores = std::move(r.scores);
     outcome.tokens = r.tokens;
     return outcome;
   }
-  TESSERA_ASSIGN_OR_RETURN(EmbedResult r, encoder_.embed(request.texts, options_.encode, pool));
+  TESSERA_ASSIGN_OR_RETURN(EmbedResult r, encoder_.embed(request.texts, options_.encode));
   outcome.embeddings = std::move(r.embeddings);
   outcome.dim = r.dim;
   outcome.tokens = r.tokens;
@@ -172,18 +176,18 @@ void EncodeEngine::run_batch(std::vector<Job>& jobs) {
   }
   std::vector<Result<EncodeOutcome>> outcomes;
   int64_t tokens = 0, texts = 0;
-  Result<StepTiming> timing = runner_.run([&](ThreadPool& pool) {
+  Result<StepTiming> timing = runner_.run([&](Backend& backend) {
     if (rerank_ || jobs.size() == 1) {
-      for (const Job& job : jobs) outcomes.push_back(run_one(job.request, pool));
+      for (const Job& job : jobs) outcomes.push_back(run_one(job.request, backend));
     } else {
       // Every text of every request in one embed call, then split back per request.
       EncodeRequest all;
       for (const Job& job : jobs) {
         all.texts.insert(all.texts.end(), job.request.texts.begin(), job.request.texts.end());
       }
-      Result<EncodeOutcome> together = run_one(all, pool);
+      Result<EncodeOutcome> together = run_one(all, backend);
       if (!together.ok()) {
-        for (const Job& job : jobs) outcomes.push_back(run_one(job.request, pool));
+        for (const Job& job : jobs) outcomes.push_back(run_one(job.request, backend));
         return;
       }
       size_t next = 0;

@@ -59,7 +59,7 @@ using EncodeDone = std::function<void(Result<EncodeOutcome>)>;
 class EncodeEngine {
  public:
   // `rerank`: the model scores pairs (else it embeds). Everything passed must outlive the engine.
-  EncodeEngine(const Encoder& encoder, bool rerank, StepRunner& runner, EncodeEngineOptions options,
+  EncodeEngine(Encoder& encoder, bool rerank, StepRunner& runner, EncodeEngineOptions options,
                EngineObserver* observer = nullptr);
   ~EncodeEngine();  // drain()
   EncodeEngine(const EncodeEngine&) = delete;
@@ -86,9 +86,10 @@ class EncodeEngine {
   bool batch_ready() const;            // lock held
   int64_t batch_target_texts() const;  // lock held
   void run_batch(std::vector<Job>& jobs);
-  Result<EncodeOutcome> run_one(const EncodeRequest& request, ThreadPool& pool) const;
+  // Runs on `backend`, the step's, which must be the one the encoder was loaded on.
+  Result<EncodeOutcome> run_one(const EncodeRequest& request, Backend& backend);
 
-  const Encoder& encoder_;
+  Encoder& encoder_;
   const bool rerank_;
   StepRunner& runner_;
   const EncodeEngineOptions options_;

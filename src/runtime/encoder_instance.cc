@@ -5,7 +5,7 @@
 namespace tessera {
 
 Result<std::unique_ptr<EncoderInstance>> EncoderInstance::load(
-    const std::string& path, Slice& slice, int64_t batch_tokens, int threads,
+    const std::string& path, Slice& slice, int64_t batch_tokens,
     std::span<const CapacityOption> larger) {
   // The header alone: nothing of the tensor data is touched before the arena agrees.
   TESSERA_ASSIGN_OR_RETURN(const ModelShape shape, read_model_shape(path));
@@ -17,14 +17,17 @@ Result<std::unique_ptr<EncoderInstance>> EncoderInstance::load(
   FootprintRequest request;
   request.sequences = 0;
   request.batch_tokens = batch_tokens;
-  request.threads = threads;
+  request.threads = slice.backend().lanes();  // per-lane attention tiles
   TESSERA_ASSIGN_OR_RETURN(const Footprint footprint, fit_in_slice(shape, request, slice, larger));
   std::unique_ptr<EncoderInstance> instance(new EncoderInstance());
   instance->footprint_ = footprint;
   instance->kind_ = shape.kind;
-  TESSERA_ASSIGN_OR_RETURN(instance->memory_,
-                           slice.arena().reserve(footprint.total_bytes(), "encoder " + path));
-  TESSERA_ASSIGN_OR_RETURN(instance->encoder_, Encoder::load(path));
+  TESSERA_ASSIGN_OR_RETURN(
+      instance->overhead_,
+      slice.arena().reserve(footprint.overhead_bytes - footprint.decoded_weights_bytes,
+                            "runtime overhead of " + path));
+  TESSERA_ASSIGN_OR_RETURN(instance->encoder_,
+                           Encoder::load(path, slice.backend(), slice.arena(), batch_tokens));
   return instance;
 }
 

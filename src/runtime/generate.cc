@@ -28,8 +28,8 @@ bool is_end_of_generation(const Tokenizer& tokenizer, int32_t id) {
   return false;
 }
 
-Result<GenerateResult> generate(const LlamaModel& model, const Tokenizer& tokenizer,
-                                const GenerateRequest& request, ThreadPool& pool,
+Result<GenerateResult> generate(LlamaModel& model, const Tokenizer& tokenizer,
+                                const GenerateRequest& request,
                                 const std::function<bool(std::string_view)>& on_text) {
   const LlamaConfig& config = model.config();
   const auto n_prompt = static_cast<int64_t>(request.prompt.size());
@@ -43,11 +43,12 @@ Result<GenerateResult> generate(const LlamaModel& model, const Tokenizer& tokeni
   if (request.max_tokens < 0) return invalid_argument("max_tokens must not be negative");
   TESSERA_RETURN_IF_ERROR(request.sampling.validate());
 
-  KvCache cache = model.make_cache();
+  TESSERA_ASSIGN_OR_RETURN(KvCache cache, model.make_cache());
   GenerateResult result;
   std::vector<float> logits;
   auto start = std::chrono::steady_clock::now();
-  const int64_t chunk = std::max<int32_t>(1, request.prefill_chunk_tokens);
+  const int64_t chunk = std::min<int64_t>(std::max<int32_t>(1, request.prefill_chunk_tokens),
+                                          model.max_batch_tokens());
   for (int64_t begin = 0; begin < n_prompt; begin += chunk) {
     const int64_t end = std::min(n_prompt, begin + chunk);
     std::vector<BatchToken> batch;
@@ -55,7 +56,7 @@ Result<GenerateResult> generate(const LlamaModel& model, const Tokenizer& tokeni
       const bool want = request.prompt_logits != nullptr || p == n_prompt - 1;
       batch.push_back({request.prompt[static_cast<size_t>(p)], 0, p, want});
     }
-    TESSERA_RETURN_IF_ERROR(model.forward(batch, cache, logits, pool));
+    TESSERA_RETURN_IF_ERROR(model.forward(batch, cache, logits));
   }
   result.prefill_seconds = seconds_since(start);
   if (request.prompt_logits) *request.prompt_logits = logits;
@@ -94,7 +95,7 @@ Result<GenerateResult> generate(const LlamaModel& model, const Tokenizer& tokeni
     if (i + 1 == limit) break;
     logits.clear();
     const BatchToken next{id, 0, static_cast<int64_t>(history.size()) - 1, true};
-    TESSERA_RETURN_IF_ERROR(model.forward({&next, 1}, cache, logits, pool));
+    TESSERA_RETURN_IF_ERROR(model.forward({&next, 1}, cache, logits));
     last.assign(logits.begin(), logits.end());
   }
   if (result.finish_reason != "cancelled" && !stops.stopped()) {

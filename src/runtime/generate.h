@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "base/status.h"
-#include "base/thread_pool.h"
 #include "models/llama_model.h"
 #include "runtime/sampler.h"
 #include "tokenize/tokenizer.h"
@@ -40,8 +39,9 @@ bool is_end_of_generation(const Tokenizer& tokenizer, int32_t id);
 
 // `on_text` receives each released piece of text; returning false cancels (finish_reason
 // "cancelled").
-Result<GenerateResult> generate(const LlamaModel& model, const Tokenizer& tokenizer,
-                                const GenerateRequest& request, ThreadPool& pool,
+// Runs on the model's backend; prefill chunks are capped at the model's max_batch_tokens().
+Result<GenerateResult> generate(LlamaModel& model, const Tokenizer& tokenizer,
+                                const GenerateRequest& request,
                                 const std::function<bool(std::string_view)>& on_text = nullptr);
 
 }  // namespace tessera

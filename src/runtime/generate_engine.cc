@@ -238,8 +238,12 @@ void GenerateEngine::run_step() {
 
   logits_.clear();
   Status forward_status;
-  Result<StepTiming> timing =
-      runner_.run([&](ThreadPool& pool) { forward_status = model_.forward(batch, logits_, pool); });
+  Result<StepTiming> timing = runner_.run([&](Backend& backend) {
+    forward_status = &backend == &model_.backend()
+                         ? model_.forward(batch, logits_)
+                         : internal_error("decode step ran on " + backend.name() +
+                                          ", but the model lives on " + model_.backend().name());
+  });
   if (!timing.ok()) forward_status = timing.status();
   if (!forward_status.ok()) {
     for (Sequence* seq : in_step) finish(*seq, forward_status);

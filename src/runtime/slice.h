@@ -11,8 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "backend/arena.h"
+#include "backend/backend.h"
 #include "base/status.h"
-#include "runtime/arena.h"
 #include "runtime/profiles.h"
 
 namespace tessera {
@@ -33,10 +34,13 @@ struct SliceSpec {
   int line = 0;                      // 1-based line in the config, for messages
 };
 
-// A resolved slice at run time: its spec and the Arena every model instance in it charges.
+// A resolved slice at run time: its spec, the Arena every model instance in it charges, and the
+// Backend its steps run on (the device's, or a spatial slice's own cores).
 class Slice {
  public:
-  explicit Slice(SliceSpec spec) : spec_(std::move(spec)), arena_(spec_.name, spec_.memory_bytes) {}
+  // `backend` must outlive the slice.
+  Slice(SliceSpec spec, Backend& backend)
+      : spec_(std::move(spec)), arena_(spec_.name, spec_.memory_bytes), backend_(backend) {}
   Slice(const Slice&) = delete;
   Slice& operator=(const Slice&) = delete;
 
@@ -44,10 +48,12 @@ class Slice {
   const std::string& name() const { return spec_.name; }
   Arena& arena() { return arena_; }
   const Arena& arena() const { return arena_; }
+  Backend& backend() const { return backend_; }
 
  private:
   SliceSpec spec_;
   Arena arena_;
+  Backend& backend_;
 };
 
 }  // namespace tessera

@@ -1,5 +1,7 @@
 #include "runtime/slice_kv_cache.h"
 
+#include <algorithm>
+
 namespace tessera {
 
 uint64_t SliceKvCache::bytes_for_tokens(int64_t tokens) const {
@@ -32,7 +34,8 @@ Status SliceKvCache::admit(int32_t seq, int64_t tokens) {
   if (reservations_.count(seq) != 0) return {};
   TESSERA_ASSIGN_OR_RETURN(Reservation r,
                            arena_.reserve(bytes_for_tokens(tokens), what(seq, tokens)));
-  reservations_.emplace(seq, Admitted{std::move(r), cache_.positions_for_tokens(tokens)});
+  reservations_.emplace(
+      seq, Admitted{std::move(r), std::min(cache_.positions_for_tokens(tokens), cache_.context())});
   return {};
 }
 
@@ -43,7 +46,8 @@ Status SliceKvCache::admit_wait(int32_t seq, std::chrono::milliseconds timeout, 
       Reservation r, arena_.reserve_wait(bytes_for_tokens(tokens), what(seq, tokens), timeout));
   std::lock_guard<std::mutex> lock(mutex_);
   // A racing admit of the same seq keeps its own.
-  reservations_.emplace(seq, Admitted{std::move(r), cache_.positions_for_tokens(tokens)});
+  reservations_.emplace(
+      seq, Admitted{std::move(r), std::min(cache_.positions_for_tokens(tokens), cache_.context())});
   return {};
 }
 

@@ -17,18 +17,17 @@
 #include <span>
 #include <unordered_map>
 
+#include "backend/arena.h"
 #include "base/status.h"
 #include "models/kv_cache.h"
 #include "models/llama_model.h"
-#include "runtime/arena.h"
 
 namespace tessera {
 
 class SliceKvCache {
  public:
   // `arena` must outlive the cache.
-  SliceKvCache(Arena& arena, int64_t n_layers, int64_t context, int64_t kv_dim)
-      : arena_(arena), cache_(n_layers, context, kv_dim) {}
+  SliceKvCache(Arena& arena, KvCache cache) : arena_(arena), cache_(std::move(cache)) {}
 
   int64_t context() const { return cache_.context(); }
   // What a sequence that may reach `tokens` positions reserves (0: the whole context).

@@ -2,6 +2,9 @@
 
 #include "runtime/slice_admission.h"
 
+#include <algorithm>
+#include <climits>
+
 namespace tessera {
 
 Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Slice& slice,
@@ -22,35 +25,42 @@ Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Sl
   request.context = options.context;
   request.sequences = options.sequences;
   request.batch_tokens = options.batch_tokens;
-  request.threads = options.threads;
+  request.threads = slice.backend().lanes();  // per-lane attention scratch
   request.runtime_overhead_bytes = options.runtime_overhead_bytes;
   request.kv = *number_format("f32");  // what KvCache stores
   TESSERA_ASSIGN_OR_RETURN(const Footprint footprint, fit_in_slice(shape, request, slice, larger));
   Arena& arena = slice.arena();
-
   std::unique_ptr<SliceModel> m(new SliceModel());
   m->footprint_ = footprint;
   m->batch_tokens_ = options.batch_tokens;
-  TESSERA_ASSIGN_OR_RETURN(m->weights_,
-                           arena.reserve(footprint.weights_bytes, "weights of " + path));
-  TESSERA_ASSIGN_OR_RETURN(m->scratch_,
-                           arena.reserve(footprint.activation_bytes, "scratch of " + path));
+  // The decoded norms and biases are part of the footprint's overhead; the model charges them.
   TESSERA_ASSIGN_OR_RETURN(m->overhead_,
-                           arena.reserve(footprint.overhead_bytes, "runtime overhead of " + path));
-  TESSERA_ASSIGN_OR_RETURN(m->model_, LlamaModel::load(path));
+                           arena.reserve(footprint.overhead_bytes - footprint.decoded_weights_bytes,
+                                         "runtime overhead of " + path));
+  TESSERA_ASSIGN_OR_RETURN(m->model_,
+                           LlamaModel::load(path, slice.backend(), arena,
+                                            DecoderLimits{.max_batch_tokens = options.batch_tokens,
+                                                          .context = footprint.context}));
   const LlamaConfig& c = m->model_->config();
-  m->kv_ = std::make_unique<SliceKvCache>(arena, c.n_layers, footprint.context, c.kv_dim());
+  // Room for every block the slice's quota could pay for; the pool's memory costs only what the
+  // admitted sequences write, and each admission reserves its blocks in the arena first.
+  const KvLayout layout{c.n_layers, c.kv_dim()};
+  const int64_t capacity =
+      std::clamp<int64_t>(static_cast<int64_t>(arena.quota_bytes() / layout.block_bytes()), 1,
+                          INT32_MAX / kKvBlockTokens);
+  TESSERA_ASSIGN_OR_RETURN(KvCache cache, KvCache::create(slice.backend(), c.n_layers,
+                                                          footprint.context, c.kv_dim(), capacity));
+  m->kv_ = std::make_unique<SliceKvCache>(arena, std::move(cache));
   return m;
 }
 
-Status SliceModel::forward(std::span<const BatchToken> batch, std::vector<float>& logits,
-                           ThreadPool& pool) {
+Status SliceModel::forward(std::span<const BatchToken> batch, std::vector<float>& logits) {
   if (static_cast<int64_t>(batch.size()) > batch_tokens_) {
     return invalid_argument("a batch of " + std::to_string(batch.size()) + " tokens exceeds the " +
                             std::to_string(batch_tokens_) + " the slice reserved scratch for");
   }
   TESSERA_RETURN_IF_ERROR(kv_->check(batch));
-  return model_->forward(batch, kv_->cache(), logits, pool);
+  return model_->forward(batch, kv_->cache(), logits);
 }
 
 }  // namespace tessera

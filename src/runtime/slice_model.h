@@ -1,8 +1,9 @@
 // A decoder model instance loaded into a Slice. Loading computes the Footprint from the GGUF header
 // alone and refuses, with explain_refusal's breakdown and suggestions, when it does not fit what
-// the slice's Arena has left; otherwise it charges the mapped weights (all tensor data), the
-// activation scratch of one batch and the runtime overhead before the model is opened, and the KV
-// cache then grows one reserved sequence at a time (SliceKvCache).
+// the slice's Arena has left; otherwise the model loads on the slice's backend, charging the mapped
+// weights (all tensor data), their decoded norms and biases and the workspace of one batch as it
+// allocates them, the runtime overhead is reserved beside, and the KV cache then grows one
+// reserved sequence at a time (SliceKvCache) in a block pool on the same backend.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,6 @@
 #include <vector>
 
 #include "base/status.h"
-#include "base/thread_pool.h"
 #include "models/footprint.h"
 #include "models/llama_model.h"
 #include "runtime/slice.h"
@@ -24,7 +24,6 @@ struct SliceModelOptions {
   int64_t context = 0;        // tokens per sequence; 0: the model's
   int64_t sequences = 1;      // sequences the footprint must hold at once
   int64_t batch_tokens = 64;  // tokens per forward pass (sizes the scratch)
-  int threads = 1;
   uint64_t runtime_overhead_bytes = kCpuRuntimeOverheadBytes;
 };
 
@@ -38,18 +37,21 @@ class SliceModel {
 
   const Footprint& footprint() const { return footprint_; }
   const LlamaModel& model() const { return *model_; }
+  LlamaModel& model() { return *model_; }
+  Backend& backend() const { return model_->backend(); }
   SliceKvCache& kv() { return *kv_; }
   int64_t batch_tokens() const { return batch_tokens_; }
 
   // LlamaModel::forward, after checking the batch against the slice: at most batch_tokens tokens,
   // admitted sequences, positions inside the slice's context.
-  Status forward(std::span<const BatchToken> batch, std::vector<float>& logits, ThreadPool& pool);
+  // Runs on the slice's backend; call it from the step the slice's runner runs.
+  Status forward(std::span<const BatchToken> batch, std::vector<float>& logits);
 
  private:
   SliceModel() = default;
 
-  // Declared first so they are released after the memory they stand for is gone.
-  Reservation weights_, scratch_, overhead_;
+  // Declared first so it is released after the instance is gone.
+  Reservation overhead_;
   Footprint footprint_;
   int64_t batch_tokens_ = 0;
   std::unique_ptr<LlamaModel> model_;

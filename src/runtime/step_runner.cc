@@ -2,16 +2,16 @@
 
 namespace tessera {
 
-Result<StepTiming> DirectStepRunner::run(const std::function<void(ThreadPool&)>& fn) {
+Result<StepTiming> DirectStepRunner::run(const std::function<void(Backend&)>& fn) {
   StepTiming timing;
   timing.enqueue_ns = timing.start_ns = clock_.now_ns();
-  fn(pool_);
+  fn(backend_);
   timing.end_ns = clock_.now_ns();
   return timing;
 }
 
-Result<StepTiming> SchedulerStepRunner::run(const std::function<void(ThreadPool&)>& fn) {
-  return scheduler_.run_step(slice_, [&] { fn(pool_); });
+Result<StepTiming> SchedulerStepRunner::run(const std::function<void(Backend&)>& fn) {
+  return scheduler_.run_step(slice_, [&] { fn(backend_); });
 }
 
 }  // namespace tessera

@@ -10,11 +10,11 @@ Result<std::unique_ptr<DeviceRuntime>> DeviceRuntime::create(DeviceConfig config
   if (config.slices.empty()) return invalid_argument(config.source + ": no slices");
   std::unique_ptr<DeviceRuntime> d(new DeviceRuntime());
   std::vector<SchedulerSlice> scheduled;
+  d->backend_ = std::make_unique<CpuBackend>(threads > 0 ? threads : config.device.compute_units);
   for (const SliceSpec& spec : config.slices) {
-    d->slices_.push_back(std::make_unique<Slice>(spec));
+    d->slices_.push_back(std::make_unique<Slice>(spec, *d->backend_));
     scheduled.push_back({spec.name, spec.share, spec.deadline_ns});
   }
-  d->pool_ = std::make_unique<ThreadPool>(threads > 0 ? threads : config.device.compute_units);
   d->scheduler_ = std::make_unique<Scheduler>(
       std::move(scheduled), config.scheduler.policy, config.scheduler.time_slice_ns, d->clock_,
       kDefaultMaxQueuedSteps, config.scheduler.anticipation_ns);

@@ -1,16 +1,16 @@
-// The compute side of the server for one device: its slices (each with its Arena), one compute
-// ThreadPool, and the Scheduler whose single thread runs every engine's steps on that pool
-// (DESIGN.md, "Threading"). Phase 1 runs spatial and exclusive slices on the same scheduler as
-// time-sliced ones; their dedicated pools are not wired into the server yet.
+// The compute side of the server for one device: its slices (each with its Arena, all on the
+// device's Backend), and the Scheduler whose single thread runs every engine's steps on that
+// backend (docs/architecture.md, "Threading"). Phase 1 runs spatial and exclusive slices on the
+// same scheduler as time-sliced ones; their dedicated cores are not wired into the server yet.
 #pragma once
 
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "backend/cpu/cpu_backend.h"
 #include "base/clock.h"
 #include "base/status.h"
-#include "base/thread_pool.h"
 #include "runtime/scheduler.h"
 #include "runtime/slice.h"
 #include "runtime/slice_config.h"
@@ -29,8 +29,8 @@ class DeviceRuntime {
   int slice_index(std::string_view name) const;
   const std::vector<std::unique_ptr<Slice>>& slices() const { return slices_; }
   Scheduler& scheduler() { return *scheduler_; }
-  ThreadPool& pool() { return *pool_; }
-  int threads() const { return pool_->size(); }
+  Backend& backend() { return *backend_; }
+  int threads() const { return backend_->lanes(); }
 
  private:
   DeviceRuntime() = default;
@@ -38,7 +38,7 @@ class DeviceRuntime {
   DeviceConfig config_;
   std::vector<std::unique_ptr<Slice>> slices_;
   SteadyClock clock_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<CpuBackend> backend_;
   std::unique_ptr<Scheduler> scheduler_;
 };
 

@@ -5,7 +5,7 @@ namespace tessera::serve {
 ModelInstance::ModelInstance(const ModelConfig& config, DeviceRuntime& device, Metrics& metrics)
     : config_(config),
       observer_(metrics, config.name),
-      runner_(device.scheduler(), device.slice_index(config.slice), device.pool()) {}
+      runner_(device.scheduler(), device.slice_index(config.slice), device.backend()) {}
 
 ModelInstance::~ModelInstance() { drain(); }
 
@@ -26,7 +26,6 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelConfig& co
     options.context = config.context;
     options.sequences = config.max_sequences;
     options.batch_tokens = config.max_batch_tokens;
-    options.threads = device.threads();
     TESSERA_ASSIGN_OR_RETURN(m->decoder_, SliceModel::load(config.file, *slice, options, larger));
     m->memory_bytes_ = m->decoder_->footprint().total_bytes();
     TESSERA_ASSIGN_OR_RETURN(m->tokenizer_, make_tokenizer(m->decoder_->model().file()));
@@ -47,9 +46,9 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelConfig& co
                                                      options_engine, &m->observer_);
     return m;
   }
-  TESSERA_ASSIGN_OR_RETURN(m->encoder_model_,
-                           EncoderInstance::load(config.file, *slice, config.max_batch_tokens,
-                                                 device.threads(), larger));
+  TESSERA_ASSIGN_OR_RETURN(
+      m->encoder_model_,
+      EncoderInstance::load(config.file, *slice, config.max_batch_tokens, larger));
   m->memory_bytes_ = m->encoder_model_->footprint().total_bytes();
   if (m->encoder_model_->kind() != config.kind) {
     return invalid_argument(config.file + " is a " + model_kind_name(m->encoder_model_->kind()) +

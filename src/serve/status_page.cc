@@ -5,7 +5,6 @@
 
 #include "base/byte_size.h"
 #include "base/html.h"
-#include "plan/format.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {

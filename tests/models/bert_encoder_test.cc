@@ -7,6 +7,7 @@
 
 #include "models/synthetic.h"
 #include "runtime/encode.h"
+#include "testing/host_backend.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
@@ -37,7 +38,8 @@ std::string write_model(const TempDir& dir, const std::string& name, const std::
 }
 
 std::unique_ptr<Encoder> load(const std::string& path) {
-  Result<std::unique_ptr<Encoder>> encoder = Encoder::load(path);
+  Result<std::unique_ptr<Encoder>> encoder =
+      Encoder::load(path, testing::cpu_backend(), testing::unlimited_arena());
   EXPECT_TRUE(encoder.ok()) << encoder.status().to_string();
   return encoder.ok() ? std::move(*encoder) : nullptr;
 }
@@ -73,16 +75,15 @@ TEST(EncodePipeline, TruncatesOrRefusesLongTexts) {
   TempDir dir;
   std::unique_ptr<Encoder> enc = load(write_model(dir, "m.gguf", "mean", false));
   ASSERT_TRUE(enc);
-  ThreadPool pool(2);
   EncodeOptions options;
   const std::vector<std::string> texts = {"short", kLong + " " + kLong};
-  Result<EmbedResult> cut = enc->embed(texts, options, pool);
+  Result<EmbedResult> cut = enc->embed(texts, options);
   ASSERT_TRUE(cut.ok()) << cut.status().to_string();
   EXPECT_EQ(cut->truncated, 1);
   EXPECT_EQ(cut->tokens, 3 + kContext);
 
   options.truncate = false;
-  Result<EmbedResult> refused = enc->embed(texts, options, pool);
+  Result<EmbedResult> refused = enc->embed(texts, options);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   const std::string& m = refused.status().message();
@@ -118,17 +119,16 @@ TEST(EncodePipeline, NormalizesAndPacksStepsWithoutChangingResults) {
   TempDir dir;
   std::unique_ptr<Encoder> enc = load(write_model(dir, "m.gguf", "mean", false));
   ASSERT_TRUE(enc);
-  ThreadPool pool(2);
   const std::vector<std::string> texts = {"Hello, world!", "", "The quick brown fox.", kLong, "a"};
   EncodeOptions options;
-  Result<EmbedResult> one_step = enc->embed(texts, options, pool);
+  Result<EmbedResult> one_step = enc->embed(texts, options);
   ASSERT_TRUE(one_step.ok()) << one_step.status().to_string();
   EXPECT_EQ(one_step->dim, 32);
   ASSERT_EQ(one_step->embeddings.size(), texts.size());
   for (const auto& v : one_step->embeddings) EXPECT_NEAR(norm(v), 1.0, 1e-5);
 
   options.max_batch_tokens = 7;  // several steps, and texts longer than a step run alone
-  Result<EmbedResult> steps = enc->embed(texts, options, pool);
+  Result<EmbedResult> steps = enc->embed(texts, options);
   ASSERT_TRUE(steps.ok());
   for (size_t t = 0; t < texts.size(); ++t) {
     for (size_t i = 0; i < 32; ++i) {
@@ -136,13 +136,13 @@ TEST(EncodePipeline, NormalizesAndPacksStepsWithoutChangingResults) {
     }
   }
   options.normalize = false;
-  Result<EmbedResult> raw = enc->embed(texts, options, pool);
+  Result<EmbedResult> raw = enc->embed(texts, options);
   ASSERT_TRUE(raw.ok());
   EXPECT_GT(std::abs(norm(raw->embeddings[0]) - 1.0), 1e-3);
 
   options.pooling = Pooling::kNone;
   options.normalize = true;
-  Result<EmbedResult> tokens = enc->embed(texts, options, pool);
+  Result<EmbedResult> tokens = enc->embed(texts, options);
   ASSERT_TRUE(tokens.ok());
   EXPECT_EQ(tokens->embeddings[0].size(), 6u * 32u);  // [CLS] hello , world ! [SEP]
   EXPECT_EQ(tokens->embeddings[1].size(), 2u * 32u);
@@ -150,7 +150,6 @@ TEST(EncodePipeline, NormalizesAndPacksStepsWithoutChangingResults) {
 
 TEST(EncodePipeline, ClearErrorsForBadRequests) {
   TempDir dir;
-  ThreadPool pool(1);
   EncodeOptions options;
   std::unique_ptr<Encoder> mean = load(write_model(dir, "mean.gguf", "mean", false));
   std::unique_ptr<Encoder> unset = load(write_model(dir, "unset.gguf", "", false, true));
@@ -162,30 +161,27 @@ TEST(EncodePipeline, ClearErrorsForBadRequests) {
     return result.status().message();
   };
   const std::vector<std::string> none, one = {"hello"};
-  EXPECT_NE(message(mean->embed(none, options, pool)).find("no texts"), std::string::npos);
-  EXPECT_NE(message(rank->rerank("q", none, options, pool)).find("no documents"),
-            std::string::npos);
-  const std::string m = message(unset->embed(one, options, pool));
+  EXPECT_NE(message(mean->embed(none, options)).find("no texts"), std::string::npos);
+  EXPECT_NE(message(rank->rerank("q", none, options)).find("no documents"), std::string::npos);
+  const std::string m = message(unset->embed(one, options));
   EXPECT_NE(m.find(dir.file("unset.gguf") + " has no bert.pooling_type"), std::string::npos) << m;
-  EXPECT_NE(message(rank->embed(one, options, pool)).find("is a reranker"), std::string::npos);
-  EXPECT_NE(message(mean->rerank("q", one, options, pool)).find("no reranker head"),
-            std::string::npos);
+  EXPECT_NE(message(rank->embed(one, options)).find("is a reranker"), std::string::npos);
+  EXPECT_NE(message(mean->rerank("q", one, options)).find("no reranker head"), std::string::npos);
   options.pooling = Pooling::kCls;  // choosing a pooling makes the unset model usable
-  EXPECT_TRUE(unset->embed(one, options, pool).ok());
+  EXPECT_TRUE(unset->embed(one, options).ok());
 }
 
 TEST(EncodePipeline, RerankScoresEachDocumentInOrder) {
   TempDir dir;
   std::unique_ptr<Encoder> rank = load(write_model(dir, "rank.gguf", "", true));
   ASSERT_TRUE(rank);
-  ThreadPool pool(2);
   const std::vector<std::string> docs = {"a panda is a bear", "paris", kLong + kLong, "bamboo"};
-  Result<RerankResult> all = rank->rerank("what is a panda?", docs, {}, pool);
+  Result<RerankResult> all = rank->rerank("what is a panda?", docs, {});
   ASSERT_TRUE(all.ok()) << all.status().to_string();
   ASSERT_EQ(all->scores.size(), docs.size());
   EXPECT_EQ(all->truncated, 1);
   for (size_t d = 0; d < docs.size(); ++d) {
-    Result<RerankResult> one = rank->rerank("what is a panda?", {&docs[d], 1}, {}, pool);
+    Result<RerankResult> one = rank->rerank("what is a panda?", {&docs[d], 1}, {});
     ASSERT_TRUE(one.ok());
     EXPECT_NEAR(one->scores[0], all->scores[d], 1e-5f);
   }

@@ -9,6 +9,7 @@
 #include "plan/model_source.h"
 #include "plan/sizing.h"
 #include "runtime/slice_model.h"
+#include "testing/host_backend.h"
 #include "testing/temp_dir.h"
 
 namespace tessera::plan {
@@ -44,7 +45,6 @@ TEST_P(PlanServerFootprintTest, PlanEqualsWhatTheSliceCharges) {
   server.context = c.context / 2;
   server.sequences = kSequences;
   server.batch_tokens = 32;
-  server.threads = 2;
 
   ModelRequest r;
   r.name = "synthetic";
@@ -58,10 +58,11 @@ TEST_P(PlanServerFootprintTest, PlanEqualsWhatTheSliceCharges) {
   r.workload.batch_tokens = server.batch_tokens;
   PlanOptions options;
   options.runtime_overhead_bytes = server.runtime_overhead_bytes;
-  options.threads = server.threads;
+  options.threads = testing::cpu_backend().lanes();  // the slice's backend
   const uint64_t planned = plan_footprint(r, std::nullopt, 1, options).total_bytes();
 
-  Slice slice(SliceSpec{"s", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice slice(SliceSpec{"s", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   Result<std::unique_ptr<SliceModel>> m = SliceModel::load(path, slice, server);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
   for (int32_t seq = 0; seq < kSequences; ++seq) ASSERT_TRUE((*m)->kv().admit(seq).ok());

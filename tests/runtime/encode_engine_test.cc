@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "serve/serve_fixture.h"
+#include "testing/host_backend.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
@@ -19,15 +20,15 @@ class EncodeEngineTest : public ::testing::Test {
   void SetUp() override {
     const std::string path = dir_.file("embed.gguf");
     testing::write_model(path, testing::tiny_bert(false));
-    Result<std::unique_ptr<Encoder>> encoder = Encoder::load(path);
+    Result<std::unique_ptr<Encoder>> encoder =
+        Encoder::load(path, testing::cpu_backend(), testing::unlimited_arena());
     ASSERT_TRUE(encoder.ok()) << encoder.status().to_string();
     encoder_ = std::move(*encoder);
   }
 
   testing::TempDir dir_;
   std::unique_ptr<Encoder> encoder_;
-  ThreadPool pool_{2};
-  DirectStepRunner runner_{pool_};
+  DirectStepRunner runner_{testing::cpu_backend()};
 };
 
 TEST_F(EncodeEngineTest, BatchedRequestsGetTheirOwnEmbeddings) {
@@ -47,7 +48,7 @@ TEST_F(EncodeEngineTest, BatchedRequestsGetTheirOwnEmbeddings) {
   for (size_t i = 0; i < requests.size(); ++i) {
     Result<EncodeOutcome> batched = done[i].get_future().get();
     ASSERT_TRUE(batched.ok()) << batched.status().to_string();
-    Result<EmbedResult> alone = encoder_->embed(requests[i], options.encode, pool_);
+    Result<EmbedResult> alone = encoder_->embed(requests[i], options.encode);
     ASSERT_TRUE(alone.ok());
     ASSERT_EQ(batched->embeddings.size(), requests[i].size());
     EXPECT_EQ(batched->tokens, alone->tokens);
@@ -88,8 +89,8 @@ TEST_F(EncodeEngineTest, RefusesWrongKindEmptyFullAndDraining) {
 // Runs steps directly, counting them; while the gate is closed a step waits at its start.
 class GatedStepRunner final : public StepRunner {
  public:
-  explicit GatedStepRunner(ThreadPool& pool) : direct_(pool) {}
-  Result<StepTiming> run(const std::function<void(ThreadPool&)>& fn) override {
+  explicit GatedStepRunner(Backend& backend) : direct_(backend) {}
+  Result<StepTiming> run(const std::function<void(Backend&)>& fn) override {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       ++steps_;
@@ -133,7 +134,7 @@ EncodeDone into(Outcome& outcome) {
 }
 
 TEST_F(EncodeEngineTest, RequestsThatOutwaitTheirTimeoutFailWithoutRunning) {
-  GatedStepRunner runner(pool_);
+  GatedStepRunner runner(testing::cpu_backend());
   EncodeEngineOptions options;
   options.max_queue_delay_us = 0;
   options.default_timeout_us = 1000;  // 1 ms, for requests that set none
@@ -164,7 +165,7 @@ TEST_F(EncodeEngineTest, RequestsThatOutwaitTheirTimeoutFailWithoutRunning) {
 }
 
 TEST_F(EncodeEngineTest, BatchesStopAtThePreferredSize) {
-  GatedStepRunner runner(pool_);
+  GatedStepRunner runner(testing::cpu_backend());
   EncodeEngineOptions options;
   options.max_batch = 8;
   options.preferred_batch_sizes = {2};

@@ -7,6 +7,7 @@
 #include "models/synthetic.h"
 #include "runtime/slice_model.h"
 #include "serve/serve_fixture.h"
+#include "testing/host_backend.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
@@ -44,18 +45,18 @@ class GenerateEngineTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string path_;
-  Slice slice_{SliceSpec{.name = "test", .memory_bytes = 512 * kMiB, .share = 1.0}};
+  Slice slice_{SliceSpec{.name = "test", .memory_bytes = 512 * kMiB, .share = 1.0},
+               testing::cpu_backend()};
   std::unique_ptr<SliceModel> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
-  ThreadPool pool_{2};
-  DirectStepRunner runner_{pool_};
+  DirectStepRunner runner_{testing::cpu_backend()};
 };
 
 TEST_F(GenerateEngineTest, SixtyFourGreedyRequestsAtOnceMatchEachAlone) {
   constexpr int kRequests = 64;
   std::vector<std::string> alone(kRequests);
   for (int i = 0; i < kRequests; ++i) {
-    Result<GenerateResult> r = generate(model_->model(), *tokenizer_, request(i, 12), pool_);
+    Result<GenerateResult> r = generate(model_->model(), *tokenizer_, request(i, 12));
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     alone[i] = r->text;
   }

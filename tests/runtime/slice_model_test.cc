@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "models/synthetic.h"
+#include "testing/host_backend.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
@@ -53,7 +54,6 @@ SliceModelOptions options(int64_t sequences) {
   o.context = 0;  // the model's 512
   o.sequences = sequences;
   o.batch_tokens = 64;
-  o.threads = 2;
   o.runtime_overhead_bytes = 1 * kMiB;
   return o;
 }
@@ -61,7 +61,8 @@ SliceModelOptions options(int64_t sequences) {
 // The whole footprint of the model with one sequence of the full context, from a load into a
 // slice with no practical limit.
 uint64_t footprint_with_one_sequence(const std::string& path) {
-  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   Result<std::unique_ptr<SliceModel>> fits = SliceModel::load(path, probe, options(1));
   EXPECT_TRUE(fits.ok()) << fits.status().to_string();
   return fits.ok() ? (*fits)->footprint().total_bytes() : 0;
@@ -74,7 +75,8 @@ TEST(SliceModelTest, RefusedWithTheBreakdownAndWhatWouldFit) {
   const uint64_t one_sequence = footprint_with_one_sequence(path);
 
   Slice slice(
-      SliceSpec{"small", one_sequence + kMiB / 2, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+      SliceSpec{"small", one_sequence + kMiB / 2, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+      testing::cpu_backend());
   const CapacityOption larger[] = {{"bigger", 64 * kMiB}};
   Result<std::unique_ptr<SliceModel>> refused = SliceModel::load(path, slice, options(8), larger);
   ASSERT_FALSE(refused.ok());
@@ -95,7 +97,8 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
   TempDir dir;
   const std::string path = pack(dir);
   const uint64_t rss_before = rss_bytes();
-  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   uint64_t three = 0, per_sequence = 0;
   {
     Result<std::unique_ptr<SliceModel>> m = SliceModel::load(path, probe, options(3));
@@ -106,11 +109,11 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
   EXPECT_EQ(per_sequence, 2u * 2 * 512 * 128 * 4);  // 1 MiB
   // A quota with room for three sequences and half of a fourth.
   const uint64_t quota = three + per_sequence / 2;
-  Slice slice(SliceSpec{"chat", quota, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice slice(SliceSpec{"chat", quota, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, slice, options(3));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   SliceModel& model = **loaded;
-  ThreadPool pool(2);
   std::vector<float> logits;
 
   // Fill every admitted sequence to the end of the context, a batch at a time.
@@ -121,7 +124,7 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
         batch.push_back({static_cast<int32_t>((p * 7 + seq) % 200), seq, p, p == 511});
       }
       logits.clear();
-      ASSERT_TRUE(model.forward(batch, logits, pool).ok());
+      ASSERT_TRUE(model.forward(batch, logits).ok());
     }
   };
   for (int32_t seq = 0; seq < 3; ++seq) {
@@ -138,12 +141,12 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
             StatusCode::kResourceExhausted);
   // ... and a batch for it never reaches the model, so the cache cannot grow past the grant.
   std::vector<BatchToken> sneaky = {{1, 3, 0, true}};
-  EXPECT_FALSE(model.forward(sneaky, logits, pool).ok());
+  EXPECT_FALSE(model.forward(sneaky, logits).ok());
   EXPECT_EQ(model.kv().allocated_bytes(), static_cast<int64_t>(3 * per_sequence));
   // Scratch is reserved for 64 tokens; a bigger batch is refused.
   std::vector<BatchToken> big;
   for (int64_t p = 0; p < 65; ++p) big.push_back({1, 0, p, false});
-  EXPECT_FALSE(model.forward(big, logits, pool).ok());
+  EXPECT_FALSE(model.forward(big, logits).ok());
 
   if (kMeasuresRss) {
     const uint64_t rss = rss_bytes();
@@ -171,7 +174,8 @@ TEST(SliceModelTest, KvCacheIsDrivenToTheQuotaAndNeverPastIt) {
 TEST(SliceModelTest, PagedKvCacheChargesWhatASequenceCanReachInWholeBlocks) {
   TempDir dir;
   const std::string path = pack(dir);
-  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice probe(SliceSpec{"probe", kTiB, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, probe, options(1));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   SliceModel& model = **loaded;
@@ -188,19 +192,18 @@ TEST(SliceModelTest, PagedKvCacheChargesWhatASequenceCanReachInWholeBlocks) {
   EXPECT_EQ(probe.arena().used_bytes() - weights_and_scratch, 32 * per_token);
 
   // Blocks are allocated as positions are reached, not at admission.
-  ThreadPool pool(2);
   std::vector<float> logits;
   EXPECT_EQ(kv.allocated_bytes(), 0);
   std::vector<BatchToken> first = {{1, 7, 0, false}, {2, 7, 1, true}};
-  ASSERT_TRUE(model.forward(first, logits, pool).ok());
+  ASSERT_TRUE(model.forward(first, logits).ok());
   EXPECT_EQ(kv.allocated_bytes(), static_cast<int64_t>(16 * per_token));
   std::vector<BatchToken> rest;
   for (int64_t p = 2; p < 32; ++p) rest.push_back({static_cast<int32_t>(p), 7, p, p == 31});
-  ASSERT_TRUE(model.forward(rest, logits, pool).ok());
+  ASSERT_TRUE(model.forward(rest, logits).ok());
   EXPECT_EQ(kv.allocated_bytes(), static_cast<int64_t>(32 * per_token));
   // Position 32 is past the two blocks the sequence was granted: refused before the model runs.
   std::vector<BatchToken> past = {{1, 7, 32, true}};
-  Status refused = model.forward(past, logits, pool);
+  Status refused = model.forward(past, logits);
   EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.message().find("outside the 32 positions"), std::string::npos)
       << refused.message();
@@ -216,7 +219,8 @@ TEST(SliceModelTest, ShortSequencesShareAQuotaThatHoldsOneFullContext) {
   const std::string path = pack(dir);
   const uint64_t one = footprint_with_one_sequence(path);
   // Room for one sequence of the whole context (512 tokens) ...
-  Slice slice(SliceSpec{"chat", one, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0});
+  Slice slice(SliceSpec{"chat", one, 1.0, SliceMode::kTimeSliced, nullptr, 0, 0, 0},
+              testing::cpu_backend());
   Result<std::unique_ptr<SliceModel>> loaded = SliceModel::load(path, slice, options(1));
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
   SliceKvCache& kv = (*loaded)->kv();

@@ -19,7 +19,5 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     PROPERTIES COMPILE_OPTIONS "${_tessera_avx512}")
   set_source_files_properties(${_tessera_kernels}/matmul_avx512vnni.cc
     PROPERTIES COMPILE_OPTIONS "${_tessera_avx512};-mavx512vnni")
-else()
-  # Other architectures build the scalar kernels only.
-  list(FILTER TESSERA_CORE_SOURCES EXCLUDE REGEX "src/kernels/cpu/matmul_avx[^/]*\\.cc$")
 endif()
+# Other architectures build the scalar kernels only (tessera_add_module leaves the AVX files out).

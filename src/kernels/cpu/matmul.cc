@@ -86,17 +86,20 @@ struct Activations {
 };
 
 Activations prepare_activations(const KernelTable& table, ActFormat format, const float* x,
-                                int64_t n_tokens, int64_t in, ThreadPool& pool) {
+                                int64_t n_tokens, int64_t in, ThreadPool& pool, void* staging) {
   if (format == ActFormat::kF32) return {x, in * static_cast<int64_t>(sizeof(float))};
   thread_local std::vector<uint8_t> buffer;
   const bool small = format == ActFormat::kAct32;
   const int64_t row_bytes =
       small ? in / kActBlock32Elements * static_cast<int64_t>(sizeof(ActBlock32))
             : in / kActBlock256Elements * static_cast<int64_t>(sizeof(ActBlock256));
-  if (buffer.size() < static_cast<size_t>(row_bytes * n_tokens)) {
-    buffer.resize(static_cast<size_t>(row_bytes * n_tokens));
+  uint8_t* base = static_cast<uint8_t*>(staging);
+  if (base == nullptr) {
+    if (buffer.size() < static_cast<size_t>(row_bytes * n_tokens)) {
+      buffer.resize(static_cast<size_t>(row_bytes * n_tokens));
+    }
+    base = buffer.data();
   }
-  uint8_t* base = buffer.data();
   const auto quantize_rows = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       void* out = base + t * row_bytes;
@@ -129,12 +132,21 @@ bool blocks_fit(ActFormat format, int64_t in) {
 
 }  // namespace
 
-void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
-  matmul_with(selected_isa(), w, x, n_tokens, y, pool);
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            void* staging) {
+  matmul_with(selected_isa(), w, x, n_tokens, y, pool, staging);
+}
+
+int64_t matmul_staging_need(int64_t n_tokens, int64_t in) {
+  const int64_t act32 = (in + kActBlock32Elements - 1) / kActBlock32Elements *
+                        static_cast<int64_t>(sizeof(ActBlock32));
+  const int64_t act256 = (in + kActBlock256Elements - 1) / kActBlock256Elements *
+                         static_cast<int64_t>(sizeof(ActBlock256));
+  return n_tokens * std::max(act32, act256);
 }
 
 void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool) {
+                 ThreadPool& pool, void* staging) {
   if (n_tokens <= 0 || w.out <= 0) return;
   const KernelTable* table = kernel_table(isa);
   const TypeKernel kernel = table != nullptr ? kernel_for(*table, w.type) : TypeKernel{};
@@ -142,7 +154,7 @@ void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n
     matmul_reference(w, x, n_tokens, y, pool);
     return;
   }
-  const Activations act = prepare_activations(*table, kernel.act, x, n_tokens, w.in, pool);
+  const Activations act = prepare_activations(*table, kernel.act, x, n_tokens, w.in, pool, staging);
   const int64_t row_bytes = w.row_bytes();
   // A multiple of 24 rows, so the micro-kernels' row blocks (1, 2, 3, 4 or 8 rows) divide a tile
   // and no tile ends in a run of slow single-row calls.

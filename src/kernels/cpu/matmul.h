@@ -14,31 +14,26 @@
 #include "base/thread_pool.h"
 #include "kernels/cpu/cpu_features.h"
 #include "tensor/dtype.h"
+#include "tensor/weight_matrix.h"
 
 namespace tessera::kernels {
 
-struct WeightMatrix {
-  const void* data = nullptr;
-  DType type = DType::kF32;
-  int64_t in = 0;   // row length (GGUF dims[0])
-  int64_t out = 0;  // number of rows (GGUF dims[1])
-
-  int64_t row_bytes() const { return dtype_bytes(type, in); }
-  const uint8_t* row(int64_t r) const {
-    return static_cast<const uint8_t*>(data) + r * row_bytes();
-  }
-};
+// The weight view is the tensor layer's; the name stays reachable here for kernel code.
+using tessera::WeightMatrix;
 
 // y[t][o] = Σ_i W[o][i] · x[t][i] for t < n_tokens. x is [n_tokens][in], y is [n_tokens][out].
 // Runs the variant selected_isa() names. The pool's threads take tiles of rows (about 64 KiB of
 // weights, so they stay in L2) one at a time; each tile meets every token in groups of four, so a
 // batch reads the weights from memory once.
-// Uses a per-thread scratch buffer for the quantized activations (n_tokens × ~1.1·in bytes).
-void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+// The quantized activations go to `staging` (matmul_staging_need(n_tokens, in) bytes) or, when
+// it is null, to a buffer kept per thread between calls.
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            void* staging = nullptr);
+int64_t matmul_staging_need(int64_t n_tokens, int64_t in);
 
 // The same product with a chosen variant; `isa` must be supported (isa_supported(isa)).
 void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool);
+                 ThreadPool& pool, void* staging = nullptr);
 
 // The f32 reference: decodes one weight row at a time and reuses it for every token.
 void matmul_reference(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,

@@ -27,9 +27,10 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopePa
   const int64_t half = params.n_rot / 2;
   const double position = static_cast<double>(pos) * params.freq_scale;
   for (int64_t i = 0; i < half; ++i) {
-    const double theta =
+    double theta =
         position * std::pow(static_cast<double>(params.freq_base),
                             -2.0 * static_cast<double>(i) / static_cast<double>(params.n_rot));
+    if (params.freq_factors != nullptr) theta /= static_cast<double>(params.freq_factors[i]);
     const auto cos_t = static_cast<float>(std::cos(theta));
     const auto sin_t = static_cast<float>(std::sin(theta));
     for (int64_t h = 0; h < n_heads; ++h) {

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "tensor/rope_params.h"
+
 namespace tessera::kernels {
 
 // y = x / sqrt(mean(x²) + eps) * w
@@ -12,18 +14,11 @@ void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
 // y = (x - mean) / sqrt(var + eps) * w + b
 void layer_norm(const float* x, const float* w, const float* b, float* y, int64_t n, float eps);
 
-// Which elements RoPE rotates together: llama's GGUF converter permutes Q/K so adjacent pairs
-// (x[2i], x[2i+1]) rotate; NEOX models (qwen2) rotate (x[i], x[i + n_rot/2]).
-enum class RopeLayout { kAdjacentPairs, kNeox };
+using tessera::RopeLayout;
+using tessera::RopeParams;
 
-struct RopeParams {
-  int64_t n_rot;            // rotated dimensions per head (≤ head_dim)
-  float freq_base;          // theta_i = pos * freq_base^(-2i/n_rot)
-  float freq_scale = 1.0f;  // linear scaling: positions are multiplied by this
-  RopeLayout layout = RopeLayout::kAdjacentPairs;
-};
-
-// Rotates each of n_heads vectors of head_dim floats in place for position `pos`.
+// Rotates each of n_heads vectors of head_dim floats in place for position `pos`; with
+// params.freq_factors, pair i turns at theta_i / freq_factors[i].
 void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopeParams& params);
 
 void softmax(float* x, int64_t n);

@@ -1,4 +1,4 @@
-#include "runtime/bandwidth_probe.h"
+#include "backend/cpu/bandwidth_probe.h"
 
 #include <algorithm>
 #include <atomic>

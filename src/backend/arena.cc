@@ -1,4 +1,4 @@
-#include "runtime/arena.h"
+#include "backend/arena.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "runtime/compute_probe.h"
+#include "backend/cpu/compute_probe.h"
 
 #include <gtest/gtest.h>
 

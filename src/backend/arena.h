@@ -1,12 +1,12 @@
 // The Arena of one Slice: thread-safe byte accounting against the slice's memory quota. Every byte
-// a model instance in the slice uses (mapped weight pages, KV cache, scratch) is reserved here
-// *before* it is allocated; a reservation that would pass the quota fails with a ResourceExhausted
+// a model instance in the slice uses (mapped weight pages, decoded norms, KV blocks, workspace) is
+// reserved here *before* it is allocated (Backend::allocate does both); a reservation that would pass the quota fails with a ResourceExhausted
 // Status naming the slice, the bytes requested, used and the quota, and nothing is allocated. The
 // caller turns that into an admission decision (wait, queue, 429/503), never an OOM.
 //
 // The Arena counts; it does not allocate. What a model instance may hold beyond its reservations
-// (allocator headers, thread stacks, the few small per-call vectors of a forward pass) is bounded
-// by kArenaUntrackedSlackBytes, which the slice tests check against the process's resident size.
+// (allocator headers, thread stacks, host mirrors of a batch's index arrays, the logits handed
+// back) is bounded by kArenaUntrackedSlackBytes, which the slice tests check against the process's resident size.
 #pragma once
 
 #include <chrono>
