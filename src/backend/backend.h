@@ -74,6 +74,8 @@ class Backend {
   virtual int lanes() const = 0;
   // Whether the backend's memory is host memory (then Buffers can be read directly).
   virtual bool host_visible() const = 0;
+  // The device's memory (the CPU: physical RAM): no pool needs to be larger.
+  virtual uint64_t memory_capacity_bytes() const = 0;
 
   // ---- memory -------------------------------------------------------------------------------
   // Reserves `bytes` in `arena` (ResourceExhausted naming `what` when over the quota), then

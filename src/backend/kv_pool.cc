@@ -17,16 +17,17 @@ Result<std::unique_ptr<KvBlockPool>> KvBlockPool::create(Backend& backend, const
   TESSERA_ASSIGN_OR_RETURN(pool->memory_,
                            backend.allocate(nullptr, bytes, MemoryUse::kKvCache, what));
   pool->capacity_ = capacity_blocks;
-  pool->free_.reserve(static_cast<size_t>(capacity_blocks));
-  for (int64_t b = capacity_blocks - 1; b >= 0; --b) pool->free_.push_back(static_cast<int32_t>(b));
   return pool;
 }
 
 int32_t KvBlockPool::allocate() {
-  if (free_.empty()) return -1;
-  const int32_t block = free_.back();
-  free_.pop_back();
-  return block;
+  if (!free_.empty()) {
+    const int32_t block = free_.back();
+    free_.pop_back();
+    return block;
+  }
+  if (next_fresh_ == capacity_) return -1;
+  return static_cast<int32_t>(next_fresh_++);
 }
 
 void KvBlockPool::release(int32_t block) {

@@ -27,7 +27,7 @@ class KvBlockPool {
 
   const KvLayout& layout() const { return layout_; }
   int64_t capacity() const { return capacity_; }
-  int64_t in_use() const { return capacity_ - static_cast<int64_t>(free_.size()); }
+  int64_t in_use() const { return next_fresh_ - static_cast<int64_t>(free_.size()); }
   // Bytes of one block as the footprint counts it (its K/V floats).
   uint64_t block_bytes() const { return layout_.block_bytes(); }
   uint64_t bytes_in_use() const { return static_cast<uint64_t>(in_use()) * block_bytes(); }
@@ -46,7 +46,10 @@ class KvBlockPool {
   KvLayout layout_;
   int64_t capacity_ = 0;
   Buffer memory_;
-  std::vector<int32_t> free_;  // a stack: the most recently released block is reused first
+  // Ids below next_fresh_ have been handed out at least once; the released ones wait in free_, a
+  // stack (the most recently released block is reused first). Nothing is O(capacity).
+  int64_t next_fresh_ = 0;
+  std::vector<int32_t> free_;
 };
 
 }  // namespace tessera

@@ -42,12 +42,13 @@ Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Sl
                                             DecoderLimits{.max_batch_tokens = options.batch_tokens,
                                                           .context = footprint.context}));
   const LlamaConfig& c = m->model_->config();
-  // Room for every block the slice's quota could pay for; the pool's memory costs only what the
-  // admitted sequences write, and each admission reserves its blocks in the arena first.
+  // Room for every block the slice's quota (at most the device's memory) could pay for; the
+  // pool's memory costs only what the admitted sequences write, and each admission reserves its
+  // blocks in the arena first.
   const KvLayout layout{c.n_layers, c.kv_dim()};
-  const int64_t capacity =
-      std::clamp<int64_t>(static_cast<int64_t>(arena.quota_bytes() / layout.block_bytes()), 1,
-                          INT32_MAX / kKvBlockTokens);
+  const uint64_t payable = std::min(arena.quota_bytes(), slice.backend().memory_capacity_bytes());
+  const int64_t capacity = std::clamp<int64_t>(static_cast<int64_t>(payable / layout.block_bytes()),
+                                               1, INT32_MAX / kKvBlockTokens);
   TESSERA_ASSIGN_OR_RETURN(KvCache cache, KvCache::create(slice.backend(), c.n_layers,
                                                           footprint.context, c.kv_dim(), capacity));
   m->kv_ = std::make_unique<SliceKvCache>(arena, std::move(cache));

@@ -25,6 +25,7 @@ class RecordingBackend final : public Backend {
   std::string name() const override { return "recording " + inner_.name(); }
   int lanes() const override { return inner_.lanes(); }
   bool host_visible() const override { return inner_.host_visible(); }
+  uint64_t memory_capacity_bytes() const override { return inner_.memory_capacity_bytes(); }
   void upload(void* dst, const void* src, uint64_t bytes) override;
   void download(void* dst, const void* src, uint64_t bytes) override;
   void discard(void* data, uint64_t bytes) override;

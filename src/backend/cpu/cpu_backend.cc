@@ -34,6 +34,11 @@ std::string CpuBackend::name() const {
          kernels::isa_name(kernels::selected_isa()) + ")";
 }
 
+uint64_t CpuBackend::memory_capacity_bytes() const {
+  return static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 void* CpuBackend::allocate_raw(uint64_t bytes, MemoryUse) {
   if (bytes >= kMappedFromBytes) {
     void* data = mmap(nullptr, page_rounded(bytes), PROT_READ | PROT_WRITE,

@@ -23,6 +23,7 @@ class CpuBackend final : public Backend {
   std::string name() const override;
   int lanes() const override { return pool_.size(); }
   bool host_visible() const override { return true; }
+  uint64_t memory_capacity_bytes() const override;
 
   void upload(void* dst, const void* src, uint64_t bytes) override;
   void download(void* dst, const void* src, uint64_t bytes) override;
