@@ -1,6 +1,6 @@
 // A fixed set of compute threads (`--threads`). parallel_for splits a range into contiguous chunks,
-// runs them on the pool and the calling thread, and returns when all are done. One pool per device;
-// network I/O never runs here (see ../shared/DESIGN.md, "Threading").
+// runs them on the pool and the calling thread, and returns when all are done. One pool per backend
+// (CpuBackend owns it); network I/O never runs here (see docs/architecture.md, "Threading").
 //
 // A decode step calls parallel_for a few hundred times (every projection of every layer), each for
 // tens of microseconds of work, so the hand-off itself must cost far less than a futex wake-up:

@@ -1,5 +1,5 @@
 // Each subcommand registers its flags on the root CLI11 app and returns the action to run once the
-// command line parsed. Exit codes follow ../shared/DESIGN.md: 0 ok, 1 failure, 2 bad usage.
+// command line parsed. Exit codes follow docs/architecture.md: 0 ok, 1 failure, 2 bad usage.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-// tessera: one binary, one subcommand per task (see ../shared/DESIGN.md, "CLI").
+// tessera: one binary, one subcommand per task (see docs/architecture.md, "CLI").
 #include <cstdio>
 #include <map>
 #include <string>
