@@ -99,10 +99,8 @@ void BertModel::embed(std::span<const EncoderSequence> batch, float* x) {
       types_.push_back(seq.token_types.empty() ? 0 : seq.token_types[p]);
     }
   }
-  uint8_t* base = static_cast<uint8_t*>(scratch_.data());
   const auto put = [&](uint64_t offset, const std::vector<int32_t>& v) {
-    be.upload(base + offset, v.data(), sizeof(int32_t) * v.size());
-    return reinterpret_cast<const int32_t*>(base + offset);
+    return upload_indices(be, scratch_, offset, v);
   };
   const auto n = static_cast<int64_t>(ids_.size());
   const int64_t dim = config_.dim;
@@ -127,8 +125,7 @@ void BertModel::pool_rows(const float* x, Pooling pooling, EncoderOutput& out) {
   }
   out.row_begin.resize(static_cast<size_t>(n_seqs));
   for (int64_t s = 0; s < n_seqs; ++s) out.row_begin[static_cast<size_t>(s)] = s;
-  uint8_t* base = static_cast<uint8_t*>(scratch_.data());
-  float* pooled = reinterpret_cast<float*>(base + workspace_.pooled);
+  float* pooled = workspace_region<float>(scratch_, workspace_.pooled);
   const SequencePooling how = pooling == Pooling::kMean   ? SequencePooling::kMean
                               : pooling == Pooling::kLast ? SequencePooling::kLast
                                                           : SequencePooling::kFirst;
@@ -138,15 +135,15 @@ void BertModel::pool_rows(const float* x, Pooling pooling, EncoderOutput& out) {
   if (pooling == Pooling::kRank) {
     // score = cls.output · tanh(cls · h_[CLS] + cls.bias) + cls.output.bias
     const BertWeights& w = weights_;
-    void* staging = base + workspace_.staging;
+    void* staging = workspace_region<void>(scratch_, workspace_.staging);
     if (w.has_cls) {
-      float* projected = reinterpret_cast<float*>(base + workspace_.q);
+      float* projected = workspace_region<float>(scratch_, workspace_.q);
       be.matmul(w.cls, rows, n_seqs, projected, staging);
       be.bias_tanh(projected, w.cls_b.data, n_seqs, dim);
       rows = projected;
     }
     width = config_.rerank_outputs;
-    float* scores = reinterpret_cast<float*>(base + workspace_.scores);
+    float* scores = workspace_region<float>(scratch_, workspace_.scores);
     be.matmul(w.cls_out, rows, n_seqs, scores, staging);
     be.add_bias(scores, w.cls_out_b.data, n_seqs, width);
     rows = scores;
@@ -166,11 +163,10 @@ Result<EncoderOutput> BertModel::encode(std::span<const EncoderSequence> batch, 
     offsets_.push_back(offsets_.back() + static_cast<int64_t>(seq.tokens.size()));
   }
   const int64_t n = offsets_.back(), dim = c.dim;
-  uint8_t* base = static_cast<uint8_t*>(scratch_.data());
-  const auto f32 = [&](uint64_t offset) { return reinterpret_cast<float*>(base + offset); };
+  const auto f32 = [&](uint64_t offset) { return workspace_region<float>(scratch_, offset); };
   float *x = f32(w.x), *q = f32(w.q), *k = f32(w.k), *v = f32(w.v), *att = f32(w.att);
   float* hidden = f32(w.hidden);
-  void* staging = base + w.staging;
+  void* staging = workspace_region<void>(scratch_, w.staging);
   embed(batch, x);
 
   PackedAttention a;

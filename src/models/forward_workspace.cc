@@ -41,6 +41,13 @@ DecoderWorkspace decoder_workspace(const ForwardDims& d, int64_t tokens, int lan
   return w;
 }
 
+const int32_t* upload_indices(Backend& backend, const Buffer& workspace, uint64_t offset,
+                              const std::vector<int32_t>& values) {
+  int32_t* region = workspace_region<int32_t>(workspace, offset);
+  backend.upload(region, values.data(), sizeof(int32_t) * values.size());
+  return region;
+}
+
 EncoderWorkspace encoder_workspace(const ForwardDims& d, int64_t tokens, int lanes) {
   EncoderWorkspace w;
   WorkspaceLayout& l = w.layout;

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "backend/backend.h"
+#include "backend/buffer.h"
 #include "backend/workspace.h"
 
 namespace tessera {
@@ -43,5 +46,15 @@ struct EncoderWorkspace {
   int64_t tokens = 0;
 };
 EncoderWorkspace encoder_workspace(const ForwardDims& d, int64_t tokens, int lanes);
+
+// The region at `offset` of a model's workspace buffer (offsets from the layouts above).
+template <typename T>
+T* workspace_region(const Buffer& workspace, uint64_t offset) {
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(workspace.data()) + offset);
+}
+
+// Copies a pass's host index array into its workspace region; returns the region.
+const int32_t* upload_indices(Backend& backend, const Buffer& workspace, uint64_t offset,
+                              const std::vector<int32_t>& values);
 
 }  // namespace tessera

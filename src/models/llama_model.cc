@@ -40,6 +40,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path, Ba
        {&m->ids_, &m->positions_, &m->token_seq_, &m->slots_, &m->seq_of_batch_}) {
     v->reserve(n);
   }
+  m->last_pos_of_batch_.reserve(n);
   m->seq_blocks_.reserve(n + 1);
   m->block_ids_.reserve(static_cast<size_t>(m->workspace_.max_blocks));
   return m;
@@ -68,29 +69,30 @@ Status LlamaModel::check_batch(std::span<const BatchToken> batch) const {
                               std::to_string(tok.seq) + " is outside the context of " +
                               std::to_string(context_) + " tokens");
     }
-    // The latest earlier token of the same sequence must sit at a lower position.
-    for (size_t p = t; p-- > 0;) {
-      if (batch[p].seq != tok.seq) continue;
-      if (tok.pos <= batch[p].pos) {
-        return invalid_argument("sequence " + std::to_string(tok.seq) +
-                                ": positions in a batch must increase");
-      }
-      break;
-    }
   }
   return {};
 }
 
-Result<int64_t> LlamaModel::index_batch(std::span<const BatchToken> batch, KvCache& cache) {
+Status LlamaModel::index_batch(std::span<const BatchToken> batch, KvCache& cache) {
   ids_.clear();
   positions_.clear();
   token_seq_.clear();
   slots_.clear();
   seq_of_batch_.clear();
+  last_pos_of_batch_.clear();
   for (const BatchToken& tok : batch) {
-    auto it = std::find(seq_of_batch_.begin(), seq_of_batch_.end(), tok.seq);
-    if (it == seq_of_batch_.end()) it = seq_of_batch_.insert(seq_of_batch_.end(), tok.seq);
-    token_seq_.push_back(static_cast<int32_t>(it - seq_of_batch_.begin()));
+    const auto it = std::find(seq_of_batch_.begin(), seq_of_batch_.end(), tok.seq);
+    const auto s = static_cast<size_t>(it - seq_of_batch_.begin());
+    if (it == seq_of_batch_.end()) {
+      seq_of_batch_.push_back(tok.seq);
+      last_pos_of_batch_.push_back(tok.pos);
+    } else if (tok.pos <= last_pos_of_batch_[s]) {
+      return invalid_argument("sequence " + std::to_string(tok.seq) +
+                              ": positions in a batch must increase");
+    } else {
+      last_pos_of_batch_[s] = tok.pos;
+    }
+    token_seq_.push_back(static_cast<int32_t>(s));
     ids_.push_back(tok.token);
     positions_.push_back(static_cast<int32_t>(tok.pos));
   }
@@ -104,7 +106,7 @@ Result<int64_t> LlamaModel::index_batch(std::span<const BatchToken> batch, KvCac
     block_ids_.insert(block_ids_.end(), table.begin(), table.end());
     seq_blocks_.push_back(static_cast<int32_t>(block_ids_.size()));
   }
-  return static_cast<int64_t>(seq_of_batch_.size());
+  return {};
 }
 
 Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
@@ -115,16 +117,14 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
       cache.context() > context_) {
     return invalid_argument("the KV cache was made for another model shape or a longer context");
   }
-  TESSERA_RETURN_IF_ERROR(index_batch(batch, cache).status());
+  TESSERA_RETURN_IF_ERROR(index_batch(batch, cache));
 
   Backend& be = backend_;
   const LlamaConfig& c = config_;
   const DecoderWorkspace& w = workspace_;
-  const auto at = [&](uint64_t offset) { return static_cast<uint8_t*>(scratch_.data()) + offset; };
-  const auto f32 = [&](uint64_t offset) { return reinterpret_cast<float*>(at(offset)); };
+  const auto f32 = [&](uint64_t offset) { return workspace_region<float>(scratch_, offset); };
   const auto put = [&](uint64_t offset, const std::vector<int32_t>& v) {
-    be.upload(at(offset), v.data(), sizeof(int32_t) * v.size());
-    return reinterpret_cast<const int32_t*>(at(offset));
+    return upload_indices(be, scratch_, offset, v);
   };
   const int32_t* ids = put(w.ids, ids_);
   const int32_t* positions = put(w.positions, positions_);
@@ -137,7 +137,7 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
   const int64_t dim = c.dim, kv_dim = c.kv_dim();
   float *x = f32(w.x), *xb = f32(w.xb), *q = f32(w.q), *att = f32(w.att);
   float *k = f32(w.k), *v = f32(w.v), *gate = f32(w.gate), *up = f32(w.up);
-  void* staging = at(w.staging);
+  void* staging = workspace_region<void>(scratch_, w.staging);
   KvBlockPool& pool = cache.pool();
   be.get_rows(weights_.token_embd, ids, n, x);
 

@@ -72,9 +72,9 @@ class LlamaModel {
         backend_(backend) {}
 
   Status check_batch(std::span<const BatchToken> batch) const;
-  // Fills the batch's index arrays (host mirrors), growing the cache's tables; returns how many
-  // sequences the batch touches.
-  Result<int64_t> index_batch(std::span<const BatchToken> batch, KvCache& cache);
+  // Fills the batch's index arrays (host mirrors), checking that each sequence's positions
+  // increase, then grows the cache's tables (a full pool fails here, before anything runs).
+  Status index_batch(std::span<const BatchToken> batch, KvCache& cache);
 
   gguf::File file_;  // owns the mapping the weights point into
   LlamaConfig config_;
@@ -86,7 +86,8 @@ class LlamaModel {
   Buffer scratch_;
   // Host mirrors of the int32 regions, filled per pass, then uploaded.
   std::vector<int32_t> ids_, positions_, token_seq_, slots_, seq_blocks_, block_ids_;
-  std::vector<int32_t> seq_of_batch_;  // the batch's distinct sequences, in first-seen order
+  std::vector<int32_t> seq_of_batch_;       // the batch's distinct sequences, in first-seen order
+  std::vector<int64_t> last_pos_of_batch_;  // the latest position of each, so far in the batch
 };
 
 }  // namespace tessera

@@ -32,7 +32,6 @@ Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Sl
   Arena& arena = slice.arena();
   std::unique_ptr<SliceModel> m(new SliceModel());
   m->footprint_ = footprint;
-  m->batch_tokens_ = options.batch_tokens;
   // The decoded norms and biases are part of the footprint's overhead; the model charges them.
   TESSERA_ASSIGN_OR_RETURN(m->overhead_,
                            arena.reserve(footprint.overhead_bytes - footprint.decoded_weights_bytes,
@@ -56,10 +55,6 @@ Result<std::unique_ptr<SliceModel>> SliceModel::load(const std::string& path, Sl
 }
 
 Status SliceModel::forward(std::span<const BatchToken> batch, std::vector<float>& logits) {
-  if (static_cast<int64_t>(batch.size()) > batch_tokens_) {
-    return invalid_argument("a batch of " + std::to_string(batch.size()) + " tokens exceeds the " +
-                            std::to_string(batch_tokens_) + " the slice reserved scratch for");
-  }
   TESSERA_RETURN_IF_ERROR(kv_->check(batch));
   return model_->forward(batch, kv_->cache(), logits);
 }

@@ -40,11 +40,11 @@ class SliceModel {
   LlamaModel& model() { return *model_; }
   Backend& backend() const { return model_->backend(); }
   SliceKvCache& kv() { return *kv_; }
-  int64_t batch_tokens() const { return batch_tokens_; }
+  int64_t batch_tokens() const { return model_->max_batch_tokens(); }
 
-  // LlamaModel::forward, after checking the batch against the slice: at most batch_tokens tokens,
-  // admitted sequences, positions inside the slice's context.
-  // Runs on the slice's backend; call it from the step the slice's runner runs.
+  // LlamaModel::forward, after checking the batch against the slice's KV reservations: admitted
+  // sequences, positions inside what each reserved (the model refuses more than batch_tokens()
+  // tokens). Runs on the slice's backend; call it from the step the slice's runner runs.
   Status forward(std::span<const BatchToken> batch, std::vector<float>& logits);
 
  private:
@@ -53,7 +53,6 @@ class SliceModel {
   // Declared first so it is released after the instance is gone.
   Reservation overhead_;
   Footprint footprint_;
-  int64_t batch_tokens_ = 0;
   std::unique_ptr<LlamaModel> model_;
   std::unique_ptr<SliceKvCache> kv_;
 };
