@@ -117,5 +117,53 @@ TEST(BpeTokenizer, MergePriorityFollowsMergeOrder) {
   EXPECT_EQ(tok->encode("abab", false, false), std::vector<int32_t>({256, 256}));
 }
 
+// The llama-bpe (Llama 3) and qwen2 rules, checked by ids derived by hand from their published
+// regexes: each vocabulary has a merge that only forms when the pre-tokenizer keeps its two halves
+// in one word. Tokens: the 256 bytes (id = byte), then 256 "12", 257 "34", 258 "(h", 259 "'V",
+// 260 "\n\n".
+gguf::Writer boundary_bpe(const std::string& pre) {
+  std::vector<testing::TestToken> tokens;
+  for (int b = 0; b < 256; ++b) {
+    tokens.push_back({std::string(unicode_bytes::encode_byte(static_cast<uint8_t>(b)))});
+  }
+  const std::string nl(unicode_bytes::encode_byte('\n'));
+  for (const std::string& t :
+       {std::string("12"), std::string("34"), std::string("(h"), std::string("'V"), nl + nl}) {
+    tokens.push_back({t});
+  }
+  gguf::Writer w = testing::vocab_writer("gpt2", tokens);
+  w.remove("tokenizer.ggml.scores");
+  w.set("tokenizer.ggml.pre", gguf::Value::string(pre));
+  w.set("tokenizer.ggml.merges",
+        gguf::Value::string_array({"1 2", "3 4", "( h", "' V", nl + " " + nl}));
+  return w;
+}
+
+using Ids = std::vector<int32_t>;
+
+TEST(BpeTokenizer, PreTokenizerRulesByHand) {
+  auto gpt2 = build(boundary_bpe("gpt-2"));
+  auto llama3 = build(boundary_bpe("llama-bpe"));
+  auto qwen2 = build(boundary_bpe("qwen2"));
+  ASSERT_TRUE(gpt2 && llama3 && qwen2);
+  // Digits: GPT-2 keeps the run whole, Llama 3 cuts it in threes ("123" "45"), Qwen2 one by one.
+  EXPECT_EQ(gpt2->encode("12345", false, false), Ids({256, 257, '5'}));
+  EXPECT_EQ(llama3->encode("12345", false, false), Ids({256, '3', '4', '5'}));
+  EXPECT_EQ(qwen2->encode("12345", false, false), Ids({'1', '2', '3', '4', '5'}));
+  // One leading non-letter joins the letters after it in Llama 3 and Qwen2 ("(hi"), not in GPT-2.
+  EXPECT_EQ(gpt2->encode("(hi", false, false), Ids({'(', 'h', 'i'}));
+  EXPECT_EQ(llama3->encode("(hi", false, false), Ids({258, 'i'}));
+  EXPECT_EQ(qwen2->encode("(hi", false, false), Ids({258, 'i'}));
+  // Contractions are case-insensitive in Llama 3 and Qwen2 ("'VE"), lowercase only in GPT-2.
+  EXPECT_EQ(gpt2->encode("I'VE", false, false), Ids({'I', '\'', 'V', 'E'}));
+  EXPECT_EQ(llama3->encode("I'VE", false, false), Ids({'I', 259, 'E'}));
+  EXPECT_EQ(qwen2->encode("I'VE", false, false), Ids({'I', 259, 'E'}));
+  // \s*[\r\n]+ takes spaces and the newlines after them as one word; GPT-2's \s+(?!\S) leaves the
+  // last newline to a word of its own.
+  EXPECT_EQ(gpt2->encode("  \n\nx", false, false), Ids({' ', ' ', '\n', '\n', 'x'}));
+  EXPECT_EQ(llama3->encode("  \n\nx", false, false), Ids({' ', ' ', 260, 'x'}));
+  EXPECT_EQ(qwen2->encode("  \n\nx", false, false), Ids({' ', ' ', 260, 'x'}));
+}
+
 }  // namespace
 }  // namespace tessera

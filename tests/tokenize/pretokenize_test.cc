@@ -35,6 +35,19 @@ TEST(BpePreTokenizer, Qwen2SplitsDigits) {
   EXPECT_EQ(split("qwen2", "12345 apples"), Words({"1", "2", "3", "4", "5", " apples"}));
 }
 
+// Families that split in several steps: each step splits the pieces the previous one left.
+TEST(BpePreTokenizer, SequencesOfSplits) {
+  // starcoder: digits one by one first, then GPT-2 inside each piece.
+  EXPECT_EQ(split("starcoder", "x=42 ok"), Words({"x", "=", "4", "2", " ok"}));
+  // deepseek-coder: newlines alone, letters with one optional space, punctuation runs, digits.
+  EXPECT_EQ(split("deepseek-coder", "if (a1)\n  b"),
+            Words({"if", " (", "a", "1", ")", "\n", " ", " b"}));
+  // falcon: punctuation runs (with ASCII symbols such as '+'), GPT-2, then digits in threes.
+  EXPECT_EQ(split("falcon", "1234567+x"), Words({"123", "456", "7", "+", "x"}));
+  // deepseek-llm: the trailing-space step keeps "  " at the end of a piece as one piece.
+  EXPECT_EQ(split("deepseek-llm", "Hi  "), Words({"Hi", "  "}));
+}
+
 TEST(BpePreTokenizer, UnicodeClasses) {
   // Letters and numbers beyond ASCII: "Äpfel", Devanagari digits, a CJK run.
   EXPECT_EQ(split("gpt2", "\xC3\x84pfel \xE0\xA5\xA7\xE0\xA5\xA8 \xE6\x88\x91\xE6\x83\xB3"),
@@ -48,12 +61,13 @@ TEST(BpePreTokenizer, InvalidUtf8IsKeptAsItsOwnWord) {
 }
 
 TEST(BpePreTokenizer, UnknownNameIsUnimplemented) {
-  Result<PreTokenizer> p = PreTokenizer::create("falcon", "m.gguf");
+  Result<PreTokenizer> p = PreTokenizer::create("wizard-bpe", "m.gguf");
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(p.status().message().find("m.gguf"), std::string::npos);
   EXPECT_NE(p.status().message().find("tokenizer.ggml.pre"), std::string::npos);
-  EXPECT_NE(p.status().message().find("falcon"), std::string::npos);
+  EXPECT_NE(p.status().message().find("wizard-bpe"), std::string::npos);
+  EXPECT_NE(p.status().message().find("deepseek-coder"), std::string::npos);  // lists the known
 }
 
 TEST(BpePreTokenizer, BadPatternIsAnError) {

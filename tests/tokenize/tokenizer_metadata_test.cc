@@ -151,9 +151,10 @@ TEST(TokenizerMetadata, MergesMissing) {
 
 TEST(TokenizerMetadata, UnknownPreTokenizer) {
   gguf::Writer w = bpe({"a b"});
-  w.set("tokenizer.ggml.pre", gguf::Value::string("deepseek-coder"));
-  expect_error(build_status(w), StatusCode::kUnimplemented,
-               {"broken.gguf", "tokenizer.ggml.pre", "deepseek-coder", "llama3", "qwen2"});
+  w.set("tokenizer.ggml.pre", gguf::Value::string("wizard-bpe"));
+  expect_error(
+      build_status(w), StatusCode::kUnimplemented,
+      {"broken.gguf", "tokenizer.ggml.pre", "wizard-bpe", "deepseek-coder", "llama3", "qwen2"});
 }
 
 TEST(TokenizerMetadata, UnsupportedModel) {

@@ -92,13 +92,55 @@ size_t check_vectors(const std::string& name) {
   return matched;
 }
 
-TEST(SpmVocabVectors, LlamaSpmMatchesLlamaCpp) {
-  EXPECT_EQ(check_vectors("ggml-vocab-llama-spm.gguf"), 46u);
+// Every vocabulary of ../shared/testdata/vocab that ships llama.cpp's expected ids.
+class VocabVectors : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(VocabVectors, MatchLlamaCpp) { EXPECT_EQ(check_vectors(GetParam()), 46u); }
+
+INSTANTIATE_TEST_SUITE_P(LlamaCppVocabularies, VocabVectors,
+                         ::testing::Values("ggml-vocab-llama-spm.gguf", "ggml-vocab-phi-3.gguf",
+                                           "ggml-vocab-gpt-2.gguf", "ggml-vocab-mpt.gguf",
+                                           "ggml-vocab-falcon.gguf", "ggml-vocab-starcoder.gguf",
+                                           "ggml-vocab-refact.gguf", "ggml-vocab-deepseek-llm.gguf",
+                                           "ggml-vocab-deepseek-coder.gguf"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           name = name.substr(std::string("ggml-vocab-").size());
+                           name = name.substr(0, name.find('.'));
+                           for (char& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
+
+// Vocabularies without expected ids: every text of the other vocabularies' vectors (ASCII, accents,
+// CJK, emoji, whitespace runs, code) must come back exactly from decode(encode(x)).
+class VocabRoundTrip : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(VocabRoundTrip, DecodeOfEncodeIsIdentity) {
+  const std::string path = testing::vocab_path(GetParam());
+  Result<gguf::File> file = gguf::File::open(path);
+  ASSERT_TRUE(file.ok()) << file.status().to_string();
+  Result<std::unique_ptr<Tokenizer>> tokenizer = make_tokenizer(*file);
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().to_string();
+  size_t texts = 0;
+  for (const char* source : {"ggml-vocab-llama-spm.gguf", "ggml-vocab-deepseek-llm.gguf"}) {
+    for (const VocabCase& c : read_cases(testing::vocab_path(source))) {
+      const std::vector<int32_t> ids = (*tokenizer)->encode(c.text, false, false);
+      EXPECT_EQ((*tokenizer)->decode(ids), c.text) << GetParam() << " text \"" << c.text << "\"";
+      if (!c.text.empty()) {
+        EXPECT_FALSE(ids.empty()) << c.text;
+      }
+      ++texts;
+    }
+  }
+  EXPECT_EQ(texts, 92u);
 }
 
-TEST(BpeVocabVectors, Gpt2MatchesLlamaCpp) {
-  EXPECT_EQ(check_vectors("ggml-vocab-gpt-2.gguf"), 46u);
-}
+INSTANTIATE_TEST_SUITE_P(LlamaCppVocabularies, VocabRoundTrip,
+                         ::testing::Values("ggml-vocab-baichuan.gguf", "ggml-vocab-gpt-neox.gguf"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.index == 0 ? "baichuan" : "gpt_neox");
+                         });
 
 }  // namespace
 }  // namespace tessera
