@@ -7,6 +7,7 @@
 #include "base/progress.h"
 #include "cli/command.h"
 #include "gguf/describe.h"
+#include "models/architecture.h"
 #include "models/synthetic.h"
 
 namespace tessera::cli {
@@ -58,9 +59,13 @@ Action register_pack(CLI::App& root) {
   SyntheticSpec& spec = options->spec;
   CLI::App* cmd = root.add_subcommand(
       "pack", "Write a synthetic model (real layout, deterministic random weights) as GGUF");
-  cmd->add_option("--synthetic", spec.arch, "Architecture: llama, qwen2 or bert")
+  cmd->add_option("--synthetic", spec.arch, "Architecture: " + architecture_names())
       ->required()
-      ->check(CLI::IsMember({"llama", "qwen2", "bert"}));
+      ->check([](const std::string& name) {
+        return find_architecture(name) != nullptr
+                   ? std::string()
+                   : "unknown architecture '" + name + "' (expected " + architecture_names() + ")";
+      });
   cmd->add_option("-o,--output", options->output, "Output GGUF path")->required();
   cmd->add_option("--layers", spec.layers, "Transformer blocks")->capture_default_str();
   cmd->add_option("--dim", spec.dim, "Embedding width")->capture_default_str();
@@ -69,10 +74,12 @@ Action register_pack(CLI::App& root) {
   cmd->add_option("--heads", spec.heads, "Attention heads")->capture_default_str();
   cmd->add_option("--kv-heads", spec.kv_heads,
                   "KV heads for grouped-query attention (default: --heads)");
+  cmd->add_option("--head-dim", spec.head_dim,
+                  "Decoders: head size when it is not --dim/--heads (written as key_length)");
   cmd->add_option("--context", spec.context, "Context length")->capture_default_str();
   cmd->add_option(
          "--vocab-from", spec.vocab_from,
-         "Copy the tokenizer from this GGUF (default for llama/qwen2: a 259-token byte vocabulary)")
+         "Copy the tokenizer from this GGUF (default for decoders: a 259-token byte vocabulary)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--type", options->type_name,
                   "Weight matrix type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k")
@@ -80,6 +87,8 @@ Action register_pack(CLI::App& root) {
   cmd->add_option("--seed", spec.seed, "Random seed; the same seed gives a byte-identical file")
       ->capture_default_str();
   cmd->add_flag("--tied-output", spec.tied_output, "Decoders: no output.weight, reuse token_embd");
+  cmd->add_flag("--llama3-rope", spec.llama3_rope,
+                "Decoders: add rope_freqs.weight, Llama 3.1's per-frequency RoPE scaling");
   cmd->add_option("--chat-template", options->chat_template_path,
                   "Store this Jinja file as tokenizer.chat_template")
       ->check(CLI::ExistingFile);

@@ -164,8 +164,8 @@ int run_perf(const PerfOptions& o) {
 
 Action register_perf(CLI::App& root) {
   auto o = std::make_shared<PerfOptions>();
-  CLI::App* cmd =
-      root.add_subcommand("perf", "Measure prefill and decode speed of a llama/qwen2 model");
+  CLI::App* cmd = root.add_subcommand(
+      "perf", "Measure prefill and decode speed of a decoder (llama, qwen2, qwen3) model");
   cmd->add_option("model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt tokens per sequence")
       ->capture_default_str();

@@ -114,8 +114,8 @@ Action register_run(CLI::App& root) {
   auto options = std::make_shared<RunOptions>();
   GenerateRequest& r = options->request;
   SamplingParams& s = r.sampling;
-  CLI::App* cmd =
-      root.add_subcommand("run", "Generate text from a llama/qwen2 GGUF model on the CPU");
+  CLI::App* cmd = root.add_subcommand(
+      "run", "Generate text from a decoder GGUF (llama, qwen2, qwen3) on the CPU");
   cmd->add_option("model", options->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   CLI::Option* prompt = cmd->add_option("-p,--prompt", options->prompt, "Prompt text");
   cmd->add_option("-n,--max-tokens", r.max_tokens, "Tokens to generate at most")

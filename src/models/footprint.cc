@@ -76,16 +76,15 @@ bool decoded_to_f32(const TensorShape& t) {
   return t.dims.size() == 1 || t.name == "position_embd.weight" || t.name == "token_types.weight";
 }
 
-// The dimensions LlamaConfig and BertConfig name alike.
-template <typename Config>
-void copy_dimensions(const Config& c, ModelShape& shape) {
-  shape.layers = c.n_layers;
-  shape.dim = c.dim;
-  shape.n_heads = c.n_heads;
-  shape.head_dim = c.head_dim;
-  shape.ffn = c.ffn;
-  shape.vocab = c.vocab;
-  shape.max_context = c.context;
+void copy_dimensions(const DecoderShape& d, int64_t context, ModelShape& shape) {
+  shape.layers = d.layers;
+  shape.dim = d.dim;
+  shape.n_heads = d.n_heads;
+  shape.n_kv_heads = d.n_kv_heads;
+  shape.head_dim = d.head_dim;
+  shape.ffn = d.ffn;
+  shape.vocab = d.vocab;
+  shape.max_context = context;
 }
 
 }  // namespace
@@ -118,18 +117,29 @@ Result<ModelShape> model_shape_from_gguf(const gguf::File& file) {
   ModelShape shape;
   shape.name = file.name();
   TESSERA_ASSIGN_OR_RETURN(shape.arch, file.architecture());
-  if (shape.arch == "bert") {
+  const Architecture* arch = find_architecture(shape.arch);
+  if (arch == nullptr) {
+    return unimplemented(file.name() + ": architecture '" + shape.arch +
+                         "' is not supported (supported: " + architecture_names() + ")");
+  }
+  if (arch->family == ModelFamily::kEncoder) {
     TESSERA_ASSIGN_OR_RETURN(const BertConfig c, load_bert_config(file));
-    copy_dimensions(c, shape);
+    copy_dimensions({.layers = c.n_layers,
+                     .dim = c.dim,
+                     .n_heads = c.n_heads,
+                     .n_kv_heads = c.n_heads,
+                     .head_dim = c.head_dim,
+                     .ffn = c.ffn,
+                     .vocab = c.vocab,
+                     .n_rot = 0},
+                    c.context, shape);
     // The config leaves rerank_head to the weight loader: the head's tensor decides, as there.
     const bool rerank = file.find_tensor("cls.output.weight") != nullptr;
     shape.kind = rerank ? ModelKind::kRerank : ModelKind::kEmbed;
-    shape.n_kv_heads = c.n_heads;
   } else {
     TESSERA_ASSIGN_OR_RETURN(const LlamaConfig c, load_llama_config(file));
-    copy_dimensions(c, shape);
+    copy_dimensions(c.shape(), c.context, shape);
     shape.kind = ModelKind::kGenerate;
-    shape.n_kv_heads = c.n_kv_heads;
   }
   for (const gguf::TensorInfo& t : file.tensors()) {
     shape.tensors.push_back({t.name, t.dims, t.type});
@@ -142,37 +152,33 @@ Result<ModelShape> model_shape_from_gguf(const gguf::File& file) {
   return shape;
 }
 
+ModelShape decoder_model_shape(std::string name, const Architecture& arch, const DecoderShape& dims,
+                               int64_t context, bool tied_output) {
+  ModelShape s;
+  s.name = std::move(name);
+  s.arch = std::string(arch.name);
+  copy_dimensions(dims, context, s);
+  for (const DecoderTensorSlot& slot : decoder_tensors(arch, dims)) {
+    if (slot.what == DecoderTensor::kRopeFreqs) continue;  // a few floats, in some files only
+    if (slot.what == DecoderTensor::kOutput && tied_output) continue;
+    s.tensors.push_back({slot.name, slot.dims, slot.is_matrix() ? DType::kF16 : DType::kF32});
+  }
+  return s;
+}
+
 ModelShape llama_model_shape(std::string name, int64_t layers, int64_t dim, int64_t heads,
                              int64_t kv_heads, int64_t ffn, int64_t vocab, int64_t context,
                              bool tied_output) {
-  ModelShape s;
-  s.name = std::move(name);
-  s.arch = "llama";
-  s.layers = layers;
-  s.dim = dim;
-  s.n_heads = heads;
-  s.n_kv_heads = kv_heads;
-  s.head_dim = dim / heads;
-  s.ffn = ffn;
-  s.vocab = vocab;
-  s.max_context = context;
-  const int64_t kv_dim = s.kv_dim();
-  s.tensors.push_back({"token_embd.weight", {dim, vocab}, DType::kF16});
-  for (int64_t l = 0; l < layers; ++l) {
-    const std::string b = "blk." + std::to_string(l) + ".";
-    s.tensors.push_back({b + "attn_norm.weight", {dim}, DType::kF32});
-    s.tensors.push_back({b + "attn_q.weight", {dim, dim}, DType::kF16});
-    s.tensors.push_back({b + "attn_k.weight", {dim, kv_dim}, DType::kF16});
-    s.tensors.push_back({b + "attn_v.weight", {dim, kv_dim}, DType::kF16});
-    s.tensors.push_back({b + "attn_output.weight", {dim, dim}, DType::kF16});
-    s.tensors.push_back({b + "ffn_norm.weight", {dim}, DType::kF32});
-    s.tensors.push_back({b + "ffn_gate.weight", {dim, ffn}, DType::kF16});
-    s.tensors.push_back({b + "ffn_up.weight", {dim, ffn}, DType::kF16});
-    s.tensors.push_back({b + "ffn_down.weight", {ffn, dim}, DType::kF16});
-  }
-  s.tensors.push_back({"output_norm.weight", {dim}, DType::kF32});
-  if (!tied_output) s.tensors.push_back({"output.weight", {dim, vocab}, DType::kF16});
-  return s;
+  const DecoderShape dims{.layers = layers,
+                          .dim = dim,
+                          .n_heads = heads,
+                          .n_kv_heads = kv_heads,
+                          .head_dim = dim / heads,
+                          .ffn = ffn,
+                          .vocab = vocab,
+                          .n_rot = dim / heads};
+  return decoder_model_shape(std::move(name), *find_architecture("llama"), dims, context,
+                             tied_output);
 }
 
 uint64_t NumberFormat::bytes(int64_t elements) const {

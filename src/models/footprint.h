@@ -21,6 +21,7 @@
 #include "base/byte_size.h"
 #include "base/status.h"
 #include "gguf/file.h"
+#include "models/architecture.h"
 #include "tensor/dtype.h"
 
 namespace tessera {
@@ -61,11 +62,17 @@ struct ModelShape {
   uint64_t params() const;
 };
 
-// The shape of a GGUF model (llama, qwen2, bert) from its header alone; tensor data is not read.
+// The shape of a GGUF model (any architecture of models/architecture.h) from its header alone;
+// tensor data is not read.
 Result<ModelShape> model_shape_from_gguf(const gguf::File& file);
 
-// A llama-layout decoder from its dimensions (the planner's catalog, tests): F16 matrices, F32
-// norms, an output matrix unless tied. head_dim = dim / heads.
+// A decoder of `arch` from its dimensions (the planner, tests): the architecture's tensor layout
+// with F16 matrices, F32 norms and biases, an output matrix unless tied.
+ModelShape decoder_model_shape(std::string name, const Architecture& arch, const DecoderShape& dims,
+                               int64_t context, bool tied_output);
+
+// A llama-layout decoder from its dimensions (the planner's catalog, tests); head_dim = dim /
+// heads.
 ModelShape llama_model_shape(std::string name, int64_t layers, int64_t dim, int64_t heads,
                              int64_t kv_heads, int64_t ffn, int64_t vocab, int64_t context,
                              bool tied_output = false);

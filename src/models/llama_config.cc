@@ -7,11 +7,9 @@ namespace tessera {
 Result<LlamaConfig> load_llama_config(const gguf::File& file) {
   LlamaConfig c;
   TESSERA_ASSIGN_OR_RETURN(c.arch, file.architecture());
-  if (c.arch != "llama" && c.arch != "qwen2") {
-    return unimplemented(
-        file.name() + ": architecture '" + c.arch +
-        "' is not supported by the decoder engine (supported: " + kSupportedDecoderArchs + ")");
-  }
+  TESSERA_ASSIGN_OR_RETURN(c.architecture,
+                           require_architecture(c.arch, ModelFamily::kDecoder, file.name()));
+  const Architecture& arch = *c.architecture;
   const std::string& a = c.arch;
   TESSERA_ASSIGN_OR_RETURN(c.n_layers, required_dim(file, a + ".block_count"));
   TESSERA_ASSIGN_OR_RETURN(c.dim, required_dim(file, a + ".embedding_length"));
@@ -22,14 +20,40 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
   if (file.find(a + ".attention.head_count_kv")) {
     TESSERA_ASSIGN_OR_RETURN(c.n_kv_heads, required_dim(file, a + ".attention.head_count_kv"));
   }
-  if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0) {
-    return data_loss(file.name() + ": embedding_length " + std::to_string(c.dim) + ", head_count " +
-                     std::to_string(c.n_heads) + " and head_count_kv " +
-                     std::to_string(c.n_kv_heads) + " do not divide evenly");
+  if (c.n_heads % c.n_kv_heads != 0) {
+    return data_loss(file.name() + ": head_count " + std::to_string(c.n_heads) +
+                     " is not a multiple of head_count_kv " + std::to_string(c.n_kv_heads));
   }
-  c.head_dim = c.dim / c.n_heads;
+  // The head size: its own key where the file has one (Qwen3, Gemma, Llama 3.2 1B files), else the
+  // width split over the heads.
+  if (file.find(a + ".attention.key_length")) {
+    TESSERA_ASSIGN_OR_RETURN(c.head_dim, required_dim(file, a + ".attention.key_length"));
+    int64_t value_length = c.head_dim;
+    if (file.find(a + ".attention.value_length")) {
+      TESSERA_ASSIGN_OR_RETURN(value_length, required_dim(file, a + ".attention.value_length"));
+    }
+    if (value_length != c.head_dim) {
+      return unimplemented(file.name() + ": " + a + ".attention.value_length = " +
+                           std::to_string(value_length) + " differs from key_length " +
+                           std::to_string(c.head_dim) + " (only equal head sizes are supported)");
+    }
+  } else if (c.dim % c.n_heads != 0) {
+    return data_loss(file.name() + ": embedding_length " + std::to_string(c.dim) +
+                     " is not a multiple of head_count " + std::to_string(c.n_heads) +
+                     " and the file gives no " + a + ".attention.key_length");
+  } else {
+    c.head_dim = c.dim / c.n_heads;
+  }
+  if (c.head_dim % 2 != 0) {
+    return data_loss(file.name() + ": head size " + std::to_string(c.head_dim) +
+                     " is odd (RoPE rotates pairs)");
+  }
   if (file.find(a + ".attention.layer_norm_rms_epsilon")) {
     TESSERA_ASSIGN_OR_RETURN(double eps, file.get_f64(a + ".attention.layer_norm_rms_epsilon"));
+    if (!(eps > 0.0 && eps < 1.0)) {  // also refuses NaN
+      return data_loss(file.name() + ": " + a + ".attention.layer_norm_rms_epsilon = " +
+                       std::to_string(eps) + " is not in (0, 1)");
+    }
     c.rms_eps = static_cast<float>(eps);
   }
   c.rope.n_rot = c.head_dim;
@@ -44,6 +68,10 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
   c.rope.freq_base = 10000.0f;
   if (file.find(a + ".rope.freq_base")) {
     TESSERA_ASSIGN_OR_RETURN(double base, file.get_f64(a + ".rope.freq_base"));
+    if (!(base > 1.0 && base < 1e12)) {  // also refuses NaN and infinity
+      return data_loss(file.name() + ": " + a + ".rope.freq_base = " + std::to_string(base) +
+                       " is not a RoPE base (expected a finite value above 1)");
+    }
     c.rope.freq_base = static_cast<float>(base);
   }
   // Linear RoPE scaling stretches positions: pos' = pos / factor.
@@ -56,8 +84,9 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
                            "' is not supported (supported: none, linear)");
     }
   }
-  c.rope.layout = a == "qwen2" ? RopeLayout::kNeox : RopeLayout::kAdjacentPairs;
-  c.qkv_bias = a == "qwen2";
+  c.rope.layout = arch.rope_layout;
+  c.qkv_bias = arch.qkv_bias;
+  c.qk_norm = arch.qk_norm;
   const gguf::Value* tokens = file.find("tokenizer.ggml.tokens");
   if (tokens && tokens->is_array())
     c.vocab = static_cast<int64_t>(tokens->as_array().elements.size());
@@ -65,6 +94,17 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
     TESSERA_ASSIGN_OR_RETURN(c.vocab, required_dim(file, a + ".vocab_size"));
   }
   return c;
+}
+
+DecoderShape LlamaConfig::shape() const {
+  return DecoderShape{.layers = n_layers,
+                      .dim = dim,
+                      .n_heads = n_heads,
+                      .n_kv_heads = n_kv_heads,
+                      .head_dim = head_dim,
+                      .ffn = ffn,
+                      .vocab = vocab,
+                      .n_rot = rope.n_rot};
 }
 
 }  // namespace tessera

@@ -25,7 +25,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path, Ba
   TESSERA_RETURN_IF_ERROR(m->placed_.place(backend, m->file_, arena, path));
 
   const ForwardDims dims{.dim = c.dim,
-                         .q_dim = c.dim,
+                         .q_dim = c.q_dim(),
                          .kv_dim = c.kv_dim(),
                          .head_dim = c.head_dim,
                          .ffn = c.ffn,
@@ -134,7 +134,7 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
   const int32_t* block_ids = put(w.block_ids, block_ids_);
 
   const auto n = static_cast<int64_t>(batch.size());
-  const int64_t dim = c.dim, kv_dim = c.kv_dim();
+  const int64_t dim = c.dim, q_dim = c.q_dim(), kv_dim = c.kv_dim();
   float *x = f32(w.x), *xb = f32(w.xb), *q = f32(w.q), *att = f32(w.att);
   float *k = f32(w.k), *v = f32(w.v), *gate = f32(w.gate), *up = f32(w.up);
   void* staging = workspace_region<void>(scratch_, w.staging);
@@ -148,11 +148,15 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
     be.matmul(L.wk, xb, n, k, staging);
     be.matmul(L.wv, xb, n, v, staging);
     if (c.qkv_bias) {
-      be.add_bias(q, L.bq.data, n, dim);
+      be.add_bias(q, L.bq.data, n, q_dim);
       be.add_bias(k, L.bk.data, n, kv_dim);
       be.add_bias(v, L.bv.data, n, kv_dim);
     }
-    be.rope(q, positions, n, dim, c.n_heads, c.head_dim, c.rope);
+    if (c.qk_norm) {  // every head is a row of head_dim, normalised with one shared weight
+      be.rms_norm(q, L.q_norm.data, q, n * c.n_heads, c.head_dim, c.rms_eps);
+      be.rms_norm(k, L.k_norm.data, k, n * c.n_kv_heads, c.head_dim, c.rms_eps);
+    }
+    be.rope(q, positions, n, q_dim, c.n_heads, c.head_dim, c.rope);
     be.rope(k, positions, n, kv_dim, c.n_kv_heads, c.head_dim, c.rope);
     be.kv_store(pool.data(), pool.layout(), l, k, v, slots, n);
     PagedAttention a;

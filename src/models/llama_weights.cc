@@ -47,36 +47,78 @@ Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& c) 
   const gguf::TensorInfo* embd = file.find_tensor("token_embd.weight");
   if (embd == nullptr) return not_found(file.name() + ": missing tensor 'token_embd.weight'");
   if (c.vocab == 0 && embd->dims.size() == 2) c.vocab = embd->dims[1];
-  TESSERA_ASSIGN_OR_RETURN(w.token_embd, load_matrix(file, "token_embd.weight", c.dim, c.vocab));
   w.layers.resize(static_cast<size_t>(c.n_layers));
-  for (int64_t l = 0; l < c.n_layers; ++l) {
-    LlamaLayerWeights& L = w.layers[static_cast<size_t>(l)];
-    const std::string p = "blk." + std::to_string(l) + ".";
-    TESSERA_ASSIGN_OR_RETURN(L.attn_norm, load_vector(file, p + "attn_norm.weight", c.dim));
-    TESSERA_ASSIGN_OR_RETURN(L.wq, load_matrix(file, p + "attn_q.weight", c.dim, c.dim));
-    TESSERA_ASSIGN_OR_RETURN(L.wk, load_matrix(file, p + "attn_k.weight", c.dim, c.kv_dim()));
-    TESSERA_ASSIGN_OR_RETURN(L.wv, load_matrix(file, p + "attn_v.weight", c.dim, c.kv_dim()));
-    TESSERA_ASSIGN_OR_RETURN(L.wo, load_matrix(file, p + "attn_output.weight", c.dim, c.dim));
-    if (c.qkv_bias) {
-      TESSERA_ASSIGN_OR_RETURN(L.bq, load_vector(file, p + "attn_q.bias", c.dim));
-      TESSERA_ASSIGN_OR_RETURN(L.bk, load_vector(file, p + "attn_k.bias", c.kv_dim()));
-      TESSERA_ASSIGN_OR_RETURN(L.bv, load_vector(file, p + "attn_v.bias", c.kv_dim()));
+  bool has_output = false;
+  for (const DecoderTensorSlot& slot : decoder_tensors(*c.architecture, c.shape())) {
+    if (slot.optional && file.find_tensor(slot.name) == nullptr) continue;
+    using T = DecoderTensor;
+    LlamaLayerWeights* L = slot.layer >= 0 ? &w.layers[static_cast<size_t>(slot.layer)] : nullptr;
+    WeightMatrix* matrix = nullptr;
+    F32Vector* vector = nullptr;
+    switch (slot.what) {
+      case T::kTokenEmbedding:
+        matrix = &w.token_embd;
+        break;
+      case T::kAttnNorm:
+        vector = &L->attn_norm;
+        break;
+      case T::kQ:
+        matrix = &L->wq;
+        break;
+      case T::kK:
+        matrix = &L->wk;
+        break;
+      case T::kV:
+        matrix = &L->wv;
+        break;
+      case T::kQBias:
+        vector = &L->bq;
+        break;
+      case T::kKBias:
+        vector = &L->bk;
+        break;
+      case T::kVBias:
+        vector = &L->bv;
+        break;
+      case T::kQNorm:
+        vector = &L->q_norm;
+        break;
+      case T::kKNorm:
+        vector = &L->k_norm;
+        break;
+      case T::kAttnOutput:
+        matrix = &L->wo;
+        break;
+      case T::kFfnNorm:
+        vector = &L->ffn_norm;
+        break;
+      case T::kGate:
+        matrix = &L->w_gate;
+        break;
+      case T::kUp:
+        matrix = &L->w_up;
+        break;
+      case T::kDown:
+        matrix = &L->w_down;
+        break;
+      case T::kOutputNorm:
+        vector = &w.output_norm;
+        break;
+      case T::kOutput:
+        matrix = &w.output;
+        has_output = true;
+        break;
+      case T::kRopeFreqs:
+        vector = &w.rope_freqs;
+        break;
     }
-    TESSERA_ASSIGN_OR_RETURN(L.ffn_norm, load_vector(file, p + "ffn_norm.weight", c.dim));
-    TESSERA_ASSIGN_OR_RETURN(L.w_gate, load_matrix(file, p + "ffn_gate.weight", c.dim, c.ffn));
-    TESSERA_ASSIGN_OR_RETURN(L.w_up, load_matrix(file, p + "ffn_up.weight", c.dim, c.ffn));
-    TESSERA_ASSIGN_OR_RETURN(L.w_down, load_matrix(file, p + "ffn_down.weight", c.ffn, c.dim));
+    if (matrix != nullptr) {
+      TESSERA_ASSIGN_OR_RETURN(*matrix, load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
+    } else {
+      TESSERA_ASSIGN_OR_RETURN(*vector, load_vector(file, slot.name, slot.dims[0]));
+    }
   }
-  TESSERA_ASSIGN_OR_RETURN(w.output_norm, load_vector(file, "output_norm.weight", c.dim));
-  if (file.find_tensor("output.weight") != nullptr) {
-    TESSERA_ASSIGN_OR_RETURN(w.output, load_matrix(file, "output.weight", c.dim, c.vocab));
-  } else {
-    w.output = w.token_embd;  // tied embeddings
-  }
-  if (file.find_tensor("rope_freqs.weight") != nullptr) {
-    TESSERA_ASSIGN_OR_RETURN(w.rope_freqs,
-                             load_vector(file, "rope_freqs.weight", c.rope.n_rot / 2));
-  }
+  if (!has_output) w.output = w.token_embd;  // tied embeddings
   return w;
 }
 
@@ -92,7 +134,8 @@ void LlamaWeights::add_to(PlacedWeights& placed) {
     placed.add(L.w_gate, p + "ffn_gate.weight");
     placed.add(L.w_up, p + "ffn_up.weight");
     placed.add(L.w_down, p + "ffn_down.weight");
-    for (F32Vector* v : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv}) placed.add(*v);
+    for (F32Vector* v : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm})
+      placed.add(*v);
   }
   placed.add(output_norm);
   placed.add(output, "output.weight");

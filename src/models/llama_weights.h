@@ -1,4 +1,5 @@
-// The tensors of a llama-family model, resolved from a GGUF file and checked against the config.
+// The tensors of a decoder, resolved from a GGUF file by its architecture's tensor layout
+// (models/architecture.h) and checked against the config.
 // Matrices stay in the mapping in their on-disk type; norms and biases (small) are decoded to F32.
 #pragma once
 
@@ -15,7 +16,8 @@ namespace tessera {
 struct LlamaLayerWeights {
   F32Vector attn_norm;
   WeightMatrix wq, wk, wv, wo;
-  F32Vector bq, bk, bv;  // qwen2 only
+  F32Vector bq, bk, bv;      // architectures with qkv_bias
+  F32Vector q_norm, k_norm;  // architectures with qk_norm: [head_dim], shared by the heads
   F32Vector ffn_norm;
   WeightMatrix w_gate, w_up, w_down;
 };

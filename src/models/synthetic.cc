@@ -1,10 +1,12 @@
 #include "models/synthetic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
 
 #include "gguf/file.h"
+#include "models/architecture.h"
 #include "models/synthetic_random.h"
 #include "models/weight_policy.h"
 
@@ -25,6 +27,7 @@ struct TensorPlan {
   std::string name;
   std::vector<int64_t> dims;
   Init init;
+  std::vector<float> fixed;  // exact values instead of drawn ones (rope_freqs)
 };
 
 constexpr float kNormJitter = 0.1f;  // norm weights are 1 ± a little, so layers are distinguishable
@@ -37,9 +40,18 @@ Init matrix_init(int64_t in_features) {
 Init norm_init() { return {1.0f, kNormJitter / std::sqrt(3.0f)}; }
 Init bias_init() { return {0.0f, kBiasStd}; }
 
+const Architecture& architecture_of(const SyntheticSpec& spec) {
+  return *find_architecture(spec.arch);  // validate() has checked it
+}
+
+bool is_encoder(const SyntheticSpec& spec) {
+  const Architecture* arch = find_architecture(spec.arch);
+  return arch != nullptr && arch->family == ModelFamily::kEncoder;
+}
+
 int64_t default_ffn(const SyntheticSpec& spec) {
   if (spec.ffn > 0) return spec.ffn;
-  if (spec.arch == "bert") return 4 * spec.dim;
+  if (is_encoder(spec)) return 4 * spec.dim;
   constexpr int64_t kRound = 32;
   const int64_t raw = (8 * spec.dim + 2) / 3;
   return (raw + kRound - 1) / kRound * kRound;
@@ -49,31 +61,78 @@ int64_t kv_heads_of(const SyntheticSpec& spec) {
   return spec.kv_heads > 0 ? spec.kv_heads : spec.heads;
 }
 
-std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
-  const int64_t dim = spec.dim, ffn = default_ffn(spec);
-  const int64_t kv_dim = kv_heads_of(spec) * (dim / spec.heads);
-  const bool qkv_bias = spec.arch == "qwen2";
-  std::vector<TensorPlan> plan;
-  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}});
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    plan.push_back({p + "attn_norm.weight", {dim}, norm_init()});
-    plan.push_back({p + "attn_q.weight", {dim, dim}, matrix_init(dim)});
-    plan.push_back({p + "attn_k.weight", {dim, kv_dim}, matrix_init(dim)});
-    plan.push_back({p + "attn_v.weight", {dim, kv_dim}, matrix_init(dim)});
-    if (qkv_bias) {
-      plan.push_back({p + "attn_q.bias", {dim}, bias_init()});
-      plan.push_back({p + "attn_k.bias", {kv_dim}, bias_init()});
-      plan.push_back({p + "attn_v.bias", {kv_dim}, bias_init()});
+int64_t head_dim_of(const SyntheticSpec& spec) {
+  return spec.head_dim > 0 ? spec.head_dim : spec.dim / spec.heads;
+}
+
+// Llama 3.1's "llama3" rope scaling as its GGUF converter stores it: one divisor per rotated pair;
+// 1 for short wavelengths, `factor` for long ones, a smooth blend between.
+std::vector<float> llama3_rope_factors(int64_t n_rot, double base) {
+  constexpr double kFactor = 8.0, kLowFreqFactor = 1.0, kHighFreqFactor = 4.0;
+  constexpr double kOriginalContext = 8192.0;
+  constexpr double kPi = 3.14159265358979323846;
+  const double low_freq_wavelen = kOriginalContext / kLowFreqFactor;
+  const double high_freq_wavelen = kOriginalContext / kHighFreqFactor;
+  std::vector<float> factors;
+  for (int64_t i = 0; i < n_rot / 2; ++i) {
+    const double freq = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(n_rot));
+    const double wavelen = 2.0 * kPi / freq;
+    double f = 1.0;
+    if (wavelen > low_freq_wavelen) {
+      f = kFactor;
+    } else if (wavelen >= high_freq_wavelen) {
+      const double smooth =
+          (kOriginalContext / wavelen - kLowFreqFactor) / (kHighFreqFactor - kLowFreqFactor);
+      f = 1.0 / ((1.0 - smooth) / kFactor + smooth);
     }
-    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim)});
-    plan.push_back({p + "ffn_norm.weight", {dim}, norm_init()});
-    plan.push_back({p + "ffn_gate.weight", {dim, ffn}, matrix_init(dim)});
-    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim)});
-    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn)});
+    factors.push_back(static_cast<float>(f));
   }
-  plan.push_back({"output_norm.weight", {dim}, norm_init()});
-  if (!spec.tied_output) plan.push_back({"output.weight", {dim, vocab}, matrix_init(dim)});
+  return factors;
+}
+
+std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
+  const Architecture& arch = architecture_of(spec);
+  const DecoderShape shape{.layers = spec.layers,
+                           .dim = spec.dim,
+                           .n_heads = spec.heads,
+                           .n_kv_heads = kv_heads_of(spec),
+                           .head_dim = head_dim_of(spec),
+                           .ffn = default_ffn(spec),
+                           .vocab = vocab,
+                           .n_rot = head_dim_of(spec)};
+  std::vector<TensorPlan> plan;
+  for (const DecoderTensorSlot& slot : decoder_tensors(arch, shape)) {
+    using T = DecoderTensor;
+    Init init = matrix_init(slot.dims[0]);
+    switch (slot.what) {
+      case T::kOutput:
+        if (spec.tied_output) continue;
+        break;
+      case T::kRopeFreqs:
+        if (!spec.llama3_rope) continue;
+        plan.push_back(
+            {slot.name, slot.dims, {1.0f, 0.0f}, llama3_rope_factors(shape.n_rot, arch.rope_base)});
+        continue;
+      case T::kTokenEmbedding:
+        init = {0.0f, kEmbeddingStd};
+        break;
+      case T::kAttnNorm:
+      case T::kFfnNorm:
+      case T::kOutputNorm:
+      case T::kQNorm:
+      case T::kKNorm:
+        init = norm_init();
+        break;
+      case T::kQBias:
+      case T::kKBias:
+      case T::kVBias:
+        init = bias_init();
+        break;
+      default:
+        break;
+    }
+    plan.push_back({slot.name, slot.dims, init, {}});
+  }
   return plan;
 }
 
@@ -83,33 +142,33 @@ std::vector<TensorPlan> bert_plan(const SyntheticSpec& spec, int64_t vocab) {
   const int64_t dim = spec.dim, ffn = default_ffn(spec);
   constexpr float kTableStd = 0.1f;
   std::vector<TensorPlan> plan;
-  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}});
-  plan.push_back({"token_types.weight", {dim, kBertTokenTypes}, {0.0f, kTableStd}});
-  plan.push_back({"position_embd.weight", {dim, spec.context}, {0.0f, kTableStd}});
-  plan.push_back({"token_embd_norm.weight", {dim}, norm_init()});
-  plan.push_back({"token_embd_norm.bias", {dim}, bias_init()});
+  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}, {}});
+  plan.push_back({"token_types.weight", {dim, kBertTokenTypes}, {0.0f, kTableStd}, {}});
+  plan.push_back({"position_embd.weight", {dim, spec.context}, {0.0f, kTableStd}, {}});
+  plan.push_back({"token_embd_norm.weight", {dim}, norm_init(), {}});
+  plan.push_back({"token_embd_norm.bias", {dim}, bias_init(), {}});
   for (int64_t l = 0; l < spec.layers; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     for (const char* proj : {"attn_q", "attn_k", "attn_v"}) {
-      plan.push_back({p + proj + ".weight", {dim, dim}, matrix_init(dim)});
-      plan.push_back({p + proj + ".bias", {dim}, bias_init()});
+      plan.push_back({p + proj + ".weight", {dim, dim}, matrix_init(dim), {}});
+      plan.push_back({p + proj + ".bias", {dim}, bias_init(), {}});
     }
-    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim)});
-    plan.push_back({p + "attn_output.bias", {dim}, bias_init()});
-    plan.push_back({p + "attn_output_norm.weight", {dim}, norm_init()});
-    plan.push_back({p + "attn_output_norm.bias", {dim}, bias_init()});
-    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim)});
-    plan.push_back({p + "ffn_up.bias", {ffn}, bias_init()});
-    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn)});
-    plan.push_back({p + "ffn_down.bias", {dim}, bias_init()});
-    plan.push_back({p + "layer_output_norm.weight", {dim}, norm_init()});
-    plan.push_back({p + "layer_output_norm.bias", {dim}, bias_init()});
+    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim), {}});
+    plan.push_back({p + "attn_output.bias", {dim}, bias_init(), {}});
+    plan.push_back({p + "attn_output_norm.weight", {dim}, norm_init(), {}});
+    plan.push_back({p + "attn_output_norm.bias", {dim}, bias_init(), {}});
+    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim), {}});
+    plan.push_back({p + "ffn_up.bias", {ffn}, bias_init(), {}});
+    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn), {}});
+    plan.push_back({p + "ffn_down.bias", {dim}, bias_init(), {}});
+    plan.push_back({p + "layer_output_norm.weight", {dim}, norm_init(), {}});
+    plan.push_back({p + "layer_output_norm.bias", {dim}, bias_init(), {}});
   }
   if (spec.rerank) {
-    plan.push_back({"cls.weight", {dim, dim}, matrix_init(dim)});
-    plan.push_back({"cls.bias", {dim}, bias_init()});
-    plan.push_back({"cls.output.weight", {dim, 1}, matrix_init(dim)});
-    plan.push_back({"cls.output.bias", {1}, bias_init()});
+    plan.push_back({"cls.weight", {dim, dim}, matrix_init(dim), {}});
+    plan.push_back({"cls.bias", {dim}, bias_init(), {}});
+    plan.push_back({"cls.output.weight", {dim, 1}, matrix_init(dim), {}});
+    plan.push_back({"cls.output.bias", {1}, bias_init(), {}});
   }
   return plan;
 }
@@ -144,11 +203,14 @@ int64_t set_byte_vocabulary(gguf::Writer& writer) {
 Result<int64_t> copy_vocabulary(const SyntheticSpec& spec, gguf::Writer& writer) {
   TESSERA_ASSIGN_OR_RETURN(gguf::File vocab, gguf::File::open(spec.vocab_from));
   TESSERA_ASSIGN_OR_RETURN(std::string model, vocab.get_string("tokenizer.ggml.model"));
-  const bool is_bert = spec.arch == "bert";
-  if (is_bert != (model == "bert")) {
+  const Architecture& arch = architecture_of(spec);
+  if (std::find(arch.tokenizer_models.begin(), arch.tokenizer_models.end(), model) ==
+      arch.tokenizer_models.end()) {
+    std::string suited;
+    for (std::string_view m : arch.tokenizer_models)
+      suited += (suited.empty() ? "'" : ", '") + std::string(m) + "'";
     return invalid_argument("--vocab-from " + spec.vocab_from + ": tokenizer model '" + model +
-                            "' does not suit arch '" + spec.arch + "' (bert needs a 'bert' " +
-                            "WordPiece vocabulary; llama/qwen2 need 'llama' or 'gpt2')");
+                            "' does not suit arch '" + spec.arch + "' (it takes " + suited + ")");
   }
   const gguf::Value* tokens = vocab.find("tokenizer.ggml.tokens");
   if (tokens == nullptr || !tokens->is_array() || tokens->as_array().elements.empty()) {
@@ -167,8 +229,8 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
   writer.set(a + ".block_count", Value::u32(static_cast<uint32_t>(spec.layers)));
   writer.set(a + ".feed_forward_length", Value::u32(static_cast<uint32_t>(default_ffn(spec))));
   writer.set(a + ".attention.head_count", Value::u32(static_cast<uint32_t>(spec.heads)));
-  if (a == "bert") {
-    constexpr float kBertLayerNormEps = 1e-12f;
+  const Architecture& arch = architecture_of(spec);
+  if (arch.family == ModelFamily::kEncoder) {
     // llama_pooling_type values are the indices of these names.
     static const char* const kPoolingNames[] = {"none", "mean", "cls", "last", "rank"};
     constexpr uint32_t kPoolingMean = 1, kPoolingRank = 4;
@@ -176,22 +238,26 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
     for (uint32_t p = 0; p < std::size(kPoolingNames); ++p) {
       if (spec.pooling == kPoolingNames[p]) pooling = p;
     }
-    writer.set("bert.attention.layer_norm_epsilon", Value::f32(kBertLayerNormEps));
+    writer.set("bert.attention.layer_norm_epsilon", Value::f32(arch.rms_eps));
     writer.set("bert.attention.causal", Value::boolean(false));
     writer.set("bert.pooling_type", Value::u32(pooling));
     writer.set("tokenizer.ggml.token_type_count", Value::u32(kBertTokenTypes));
     return;
   }
-  // Llama 2 uses eps 1e-5 and base 1e4; Qwen2 uses 1e-6 and 1e6 (values from their HF configs).
-  const bool qwen = a == "qwen2";
   writer.set(a + ".attention.head_count_kv", Value::u32(static_cast<uint32_t>(kv_heads_of(spec))));
-  writer.set(a + ".attention.layer_norm_rms_epsilon", Value::f32(qwen ? 1e-6f : 1e-5f));
-  writer.set(a + ".rope.freq_base", Value::f32(qwen ? 1e6f : 1e4f));
-  writer.set(a + ".rope.dimension_count", Value::u32(static_cast<uint32_t>(spec.dim / spec.heads)));
+  writer.set(a + ".attention.layer_norm_rms_epsilon", Value::f32(arch.rms_eps));
+  writer.set(a + ".rope.freq_base", Value::f32(arch.rope_base));
+  const auto head_dim = static_cast<uint32_t>(head_dim_of(spec));
+  writer.set(a + ".rope.dimension_count", Value::u32(head_dim));
+  if (arch.explicit_head_dim || head_dim_of(spec) * spec.heads != spec.dim) {
+    writer.set(a + ".attention.key_length", Value::u32(head_dim));
+    writer.set(a + ".attention.value_length", Value::u32(head_dim));
+  }
   writer.set(a + ".vocab_size", Value::u32(static_cast<uint32_t>(vocab)));
 }
 
 std::vector<float> draw_values(uint64_t seed, const TensorPlan& t) {
+  if (!t.fixed.empty()) return t.fixed;
   int64_t n = 1;
   for (int64_t d : t.dims) n *= d;
   std::vector<float> values(static_cast<size_t>(n));
@@ -204,10 +270,12 @@ std::vector<float> draw_values(uint64_t seed, const TensorPlan& t) {
 }  // namespace
 
 Status validate(const SyntheticSpec& spec) {
-  if (spec.arch != "llama" && spec.arch != "qwen2" && spec.arch != "bert") {
-    return invalid_argument("--synthetic: unknown architecture '" + spec.arch +
-                            "' (expected llama, qwen2 or bert)");
+  const Architecture* arch = find_architecture(spec.arch);
+  if (arch == nullptr) {
+    return invalid_argument("--synthetic: unknown architecture '" + spec.arch + "' (expected " +
+                            architecture_names() + ")");
   }
+  const bool encoder = arch->family == ModelFamily::kEncoder;
   auto positive = [](int64_t v, const char* flag) -> Status {
     if (v <= 0)
       return invalid_argument(std::string(flag) + " must be positive, got " + std::to_string(v));
@@ -222,12 +290,18 @@ Status validate(const SyntheticSpec& spec) {
   if (spec.kv_heads < 0) {
     return invalid_argument("--kv-heads must be positive, got " + std::to_string(spec.kv_heads));
   }
-  if (spec.dim % spec.heads != 0) {
-    return invalid_argument("--dim " + std::to_string(spec.dim) + " is not divisible by --heads " +
-                            std::to_string(spec.heads));
+  if (spec.head_dim < 0) {
+    return invalid_argument("--head-dim must be positive, got " + std::to_string(spec.head_dim));
   }
-  if ((spec.dim / spec.heads) % 2 != 0) {
-    return invalid_argument("head size --dim/--heads = " + std::to_string(spec.dim / spec.heads) +
+  if (spec.head_dim > 0 && encoder) {
+    return invalid_argument("--head-dim: " + spec.arch + " splits --dim over the heads");
+  }
+  if (spec.head_dim == 0 && spec.dim % spec.heads != 0) {
+    return invalid_argument("--dim " + std::to_string(spec.dim) + " is not divisible by --heads " +
+                            std::to_string(spec.heads) + " (or give --head-dim)");
+  }
+  if (head_dim_of(spec) % 2 != 0) {
+    return invalid_argument("head size " + std::to_string(head_dim_of(spec)) +
                             " must be even (RoPE rotates pairs)");
   }
   const int64_t kv = kv_heads_of(spec);
@@ -235,13 +309,16 @@ Status validate(const SyntheticSpec& spec) {
     return invalid_argument("--heads " + std::to_string(spec.heads) +
                             " is not a multiple of --kv-heads " + std::to_string(kv));
   }
-  if (spec.arch == "bert" && spec.kv_heads > 0 && spec.kv_heads != spec.heads) {
-    return invalid_argument("--kv-heads: bert has no grouped-query attention");
+  if (encoder && spec.kv_heads > 0 && spec.kv_heads != spec.heads) {
+    return invalid_argument("--kv-heads: " + spec.arch + " has no grouped-query attention");
   }
-  if (spec.arch != "bert" && spec.rerank)
-    return invalid_argument("--rerank needs --synthetic bert");
-  if (!spec.pooling.empty() && spec.arch != "bert")
-    return invalid_argument("--pooling needs --synthetic bert");
+  if (!encoder && spec.rerank) return invalid_argument("--rerank needs an encoder (bert)");
+  if (!spec.pooling.empty() && !encoder)
+    return invalid_argument("--pooling needs an encoder (bert)");
+  if (encoder && (spec.tied_output || spec.llama3_rope)) {
+    return invalid_argument(std::string(spec.tied_output ? "--tied-output" : "--llama3-rope") +
+                            " needs a decoder");
+  }
   if (!spec.pooling.empty() && spec.pooling != "none" && spec.pooling != "mean" &&
       spec.pooling != "cls" && spec.pooling != "last" && spec.pooling != "rank") {
     return invalid_argument("--pooling '" + spec.pooling +
@@ -249,13 +326,13 @@ Status validate(const SyntheticSpec& spec) {
   }
   if (spec.pooling == "rank" && !spec.rerank)
     return invalid_argument("--pooling rank needs --rerank (the classification head)");
-  if (spec.arch == "bert" && spec.vocab_from.empty()) {
+  if (encoder && spec.vocab_from.empty()) {
     return invalid_argument(
         "bert needs --vocab-from a WordPiece vocabulary GGUF "
         "(e.g. ggml-vocab-bert-bge.gguf)");
   }
   constexpr int64_t kMaxDimension = int64_t{1} << 20;
-  for (int64_t v : {spec.layers, spec.dim, spec.ffn, spec.heads, spec.context}) {
+  for (int64_t v : {spec.layers, spec.dim, spec.ffn, spec.heads, spec.head_dim, spec.context}) {
     if (v > kMaxDimension) {
       return invalid_argument("a dimension of " + std::to_string(v) + " exceeds the limit " +
                               std::to_string(kMaxDimension));
@@ -289,7 +366,7 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
   }
 
   const std::vector<TensorPlan> plan =
-      spec.arch == "bert" ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);
+      is_encoder(spec) ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);
   int fallback_count = 0;
   for (const TensorPlan& t : plan) {
     DType type = DType::kF32;

@@ -102,27 +102,12 @@ ModelShape bert_shape(const ModelDims& d) {
   return s;
 }
 
-// llama_model_shape assumes head_dim = dim / heads; models with another head size (Gemma,
-// Mistral-Nemo, Qwen3) get their attention matrices resized here.
-void resize_attention(ModelShape& s, int64_t head_dim) {
-  s.head_dim = head_dim;
-  const int64_t q_dim = s.n_heads * head_dim, kv_dim = s.kv_dim();
-  for (TensorShape& t : s.tensors) {
-    const auto ends = [&](std::string_view suffix) {
-      return t.name.size() >= suffix.size() &&
-             t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (ends("attn_q.weight")) t.dims = {s.dim, q_dim};
-    if (ends("attn_k.weight") || ends("attn_v.weight")) t.dims = {s.dim, kv_dim};
-    if (ends("attn_output.weight")) t.dims = {q_dim, s.dim};
-  }
-}
-
 }  // namespace
 
 Result<ModelShape> shape_from_dims(const ModelDims& dims, const std::string& where) {
   TESSERA_RETURN_IF_ERROR(check_dims(dims, where));
-  if (dims.kind != ModelKind::kGenerate || dims.arch == "bert") {
+  const Architecture* row = find_architecture(dims.arch);
+  if (dims.kind != ModelKind::kGenerate || (row && row->family == ModelFamily::kEncoder)) {
     if (dims.head_dim != 0 && dims.head_dim * dims.heads != dims.dim) {
       return invalid_argument(where +
                               ": an encoder's heads × head_dim must equal dim=" + str(dims.dim));
@@ -131,24 +116,21 @@ Result<ModelShape> shape_from_dims(const ModelDims& dims, const std::string& whe
     if (d.kind == ModelKind::kGenerate) d.kind = ModelKind::kEmbed;
     return bert_shape(d);
   }
-  const int64_t kv_heads = dims.kv_heads > 0 ? dims.kv_heads : dims.heads;
-  ModelShape s = llama_model_shape(dims.name, dims.layers, dims.dim, dims.heads, kv_heads, dims.ffn,
-                                   dims.vocab, dims.context, dims.tied_output);
-  s.arch = dims.arch;
-  if (dims.head_dim > 0 && dims.head_dim * dims.heads != dims.dim) {
-    resize_attention(s, dims.head_dim);
-  } else if (dims.head_dim > 0) {
-    s.head_dim = dims.head_dim;
+  const Architecture* arch = find_architecture(dims.arch);
+  if (arch == nullptr || arch->family != ModelFamily::kDecoder) {
+    return invalid_argument(where + ": arch '" + dims.arch + "' is not a decoder (decoders: " +
+                            architecture_names(ModelFamily::kDecoder) + ")");
   }
-  if (dims.arch == "qwen2") {  // q, k and v projections carry biases
-    for (int64_t l = 0; l < dims.layers; ++l) {
-      const std::string b = "blk." + str(l) + ".";
-      s.tensors.push_back({b + "attn_q.bias", {s.n_heads * s.head_dim}, DType::kF32});
-      s.tensors.push_back({b + "attn_k.bias", {s.kv_dim()}, DType::kF32});
-      s.tensors.push_back({b + "attn_v.bias", {s.kv_dim()}, DType::kF32});
-    }
-  }
-  return s;
+  const int64_t head_dim = dims.head_dim > 0 ? dims.head_dim : dims.dim / dims.heads;
+  const DecoderShape shape{.layers = dims.layers,
+                           .dim = dims.dim,
+                           .n_heads = dims.heads,
+                           .n_kv_heads = dims.kv_heads > 0 ? dims.kv_heads : dims.heads,
+                           .head_dim = head_dim,
+                           .ffn = dims.ffn,
+                           .vocab = dims.vocab,
+                           .n_rot = head_dim};
+  return decoder_model_shape(dims.name, *arch, shape, dims.context, dims.tied_output);
 }
 
 Result<ModelDims> parse_dims(std::string_view text) {
@@ -172,11 +154,14 @@ Result<ModelDims> parse_dims(std::string_view text) {
       continue;
     }
     if (key == "arch") {
-      if (value != "llama" && value != "qwen2" && value != "bert") {
-        return invalid_argument("--dims arch='" + value + "': expected llama, qwen2 or bert");
+      const Architecture* arch = find_architecture(value);
+      if (arch == nullptr) {
+        return invalid_argument("--dims arch='" + value + "': expected one of " +
+                                architecture_names());
       }
       d.arch = value;
-      if (value == "bert" && d.kind == ModelKind::kGenerate) d.kind = ModelKind::kEmbed;
+      if (arch->family == ModelFamily::kEncoder && d.kind == ModelKind::kGenerate)
+        d.kind = ModelKind::kEmbed;
       continue;
     }
     if (key == "kind") {
@@ -270,8 +255,10 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
   d.name = c.contains("_name_or_path") && c["_name_or_path"].is_string()
                ? c["_name_or_path"].get<std::string>()
                : model_type;
-  const bool encoder = model_type == "bert" || model_type == "roberta" ||
-                       model_type == "xlm-roberta" || model_type == "nomic_bert";
+  const Architecture* known = find_hf_architecture(model_type);
+  // nomic_bert has no engine yet but sizes as a bert encoder of the same dimensions.
+  const bool encoder =
+      (known && known->family == ModelFamily::kEncoder) || model_type == "nomic_bert";
   bool rerank = false;
   if (c.contains("architectures") && c["architectures"].is_array()) {
     for (const auto& a : c["architectures"]) {
@@ -294,7 +281,9 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
     TESSERA_ASSIGN_OR_RETURN(d.type_vocab, field("type_vocab_size", false, 2));
     d.type_vocab = std::max<int64_t>(d.type_vocab, 1);
   } else {
-    d.arch = model_type == "qwen2" ? "qwen2" : "llama";
+    // Dense decoders without a row of their own (gemma, phi3, ...) size as llama: the same
+    // matrices, give or take norms and biases.
+    d.arch = known ? std::string(known->name) : "llama";
     if (c.contains("tie_word_embeddings")) {
       if (!c["tie_word_embeddings"].is_boolean()) {
         return invalid_argument(source + ": field 'tie_word_embeddings': expected true or false");

@@ -66,6 +66,26 @@ TEST(PlanModelSourceTest, HfConfigOfMistral) {
   EXPECT_NEAR(static_cast<double>(s->params()) / 1e9, 7.25, 0.01);
 }
 
+// Qwen3-0.6B's config.json: its own head size (q is twice the width) and a norm per q/k head.
+TEST(PlanModelSourceTest, HfConfigOfQwen3) {
+  Result<ModelShape> s = shape_from_hf_config(
+      R"({"model_type": "qwen3", "num_hidden_layers": 28, "hidden_size": 1024,
+          "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
+          "intermediate_size": 3072, "vocab_size": 151936, "max_position_embeddings": 40960,
+          "tie_word_embeddings": true})",
+      "config.json");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->arch, "qwen3");
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const TensorShape& t : s->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["blk.0.attn_q.weight"], (std::vector<int64_t>{1024, 2048}));
+  EXPECT_EQ(dims["blk.27.attn_k_norm.weight"], (std::vector<int64_t>{128}));
+  EXPECT_EQ(dims.count("blk.0.attn_q.bias"), 0u);
+  EXPECT_EQ(dims.count("output.weight"), 0u);  // tied
+  // 0.6B parameters with the embedding counted once (Qwen's model card: 0.6B, 0.44B non-embedding).
+  EXPECT_NEAR(static_cast<double>(s->params()) / 1e9, 0.596, 0.01);
+}
+
 TEST(PlanModelSourceTest, HfConfigOfEncoders) {
   Result<ModelShape> embed = shape_from_hf_config(
       R"({"model_type":"bert","architectures":["BertModel"],"hidden_size":384,

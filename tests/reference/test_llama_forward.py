@@ -32,12 +32,20 @@ def main() -> int:
 
     failures = 0
     cases = []
-    for arch, vocab in (("llama", "ggml-vocab-llama-spm.gguf"), ("qwen2", "ggml-vocab-gpt-2.gguf")):
+    # (label, --synthetic arch, vocabulary, extra pack flags): qwen3 with a head size other than
+    # dim / heads (its q is wider than the model), llama with Llama 3.1's rope_freqs factors.
+    variants = (("llama", "llama", "ggml-vocab-llama-spm.gguf", []),
+                ("qwen2", "qwen2", "ggml-vocab-gpt-2.gguf", []),
+                ("qwen3", "qwen3", "ggml-vocab-gpt-2.gguf", ["--head-dim", "HEAD"]),
+                ("llama3", "llama", "ggml-vocab-gpt-2.gguf", ["--llama3-rope"]))
+    for label, arch, vocab, extra in variants:
         for t in ("f32", "f16", "q8_0", "q4_k"):
             dims = ["--dim", "256", "--ffn", "512"] if t == "q4_k" else ["--dim", "64", "--ffn", "160"]
-            cases.append((arch, vocab, t, dims))
-    for arch, vocab, t, dims in cases:
-        model = os.path.join(args.work_dir, f"{arch}-{t}.gguf")
+            # q4_k rows are 256 wide: qwen3's 4 heads of 128 give a 512-wide q; else 4 of 32.
+            head = "128" if t == "q4_k" else "32"
+            cases.append((label, arch, vocab, t, dims + [head if e == "HEAD" else e for e in extra]))
+    for label, arch, vocab, t, dims in cases:
+        model = os.path.join(args.work_dir, f"{label}-{t}.gguf")
         subprocess.run([args.tessera, "pack", "--synthetic", arch, "--layers", "2", *dims, "--heads", "4",
                         "--kv-heads", "2", "--context", "128", "--vocab-from",
                         os.path.join(args.vocab_dir, vocab), "--type", t, "--seed", "5", "-o", model],
@@ -45,7 +53,7 @@ def main() -> int:
         rng = np.random.default_rng(1234)
         n_vocab = llama_oracle.gguf_oracle.GGUFFile(model).tensor("token_embd.weight").dims[1]
         ids = [int(i) for i in rng.integers(0, n_vocab, PROMPT_LENGTH)]
-        out = os.path.join(args.work_dir, f"{arch}-{t}.logits")
+        out = os.path.join(args.work_dir, f"{label}-{t}.logits")
         subprocess.run([args.logits_dump, model, out, *map(str, ids)], check=True)
         got = np.fromfile(out, dtype=np.float32).reshape(PROMPT_LENGTH, -1).astype(np.float64)
         want = llama_oracle.forward(model, ids)
@@ -56,7 +64,7 @@ def main() -> int:
             ok = rel < 1e-4
         else:
             ok = top1 >= 0.99 and np.min(cos) >= 0.999
-        print(f"{'ok  ' if ok else 'FAIL'} {arch:5s} {t:5s} max_rel_err={rel:.2e} min_cos={np.min(cos):.6f} "
+        print(f"{'ok  ' if ok else 'FAIL'} {label:6s} {t:5s} max_rel_err={rel:.2e} min_cos={np.min(cos):.6f} "
               f"top1={top1 * 100:.1f}%")
         failures += 0 if ok else 1
     return 1 if failures else 0

@@ -1,0 +1,143 @@
+#include "models/architecture.h"
+
+namespace tessera {
+namespace {
+
+// Values from each family's published Hugging Face configs and llama.cpp's GGUF converter.
+const std::vector<Architecture>& architectures() {
+  static const std::vector<Architecture> kRows = {
+      // Llama 2/3/3.1/3.2, Mistral, TinyLlama, SmolLM: the converter permutes Q/K so adjacent
+      // pairs rotate; Llama 3.1+ files add rope_freqs.weight.
+      {.name = "llama",
+       .family = ModelFamily::kDecoder,
+       .hf_model_types = {"llama", "mistral"},
+       .rope_layout = RopeLayout::kAdjacentPairs,
+       .qkv_bias = false,
+       .qk_norm = false,
+       .explicit_head_dim = false,
+       .rms_eps = 1e-5f,
+       .rope_base = 1e4f,
+       .tokenizer_models = {"llama", "gpt2"}},
+      // Qwen 2 / 2.5: biases on q, k, v; NEOX rotation.
+      {.name = "qwen2",
+       .family = ModelFamily::kDecoder,
+       .hf_model_types = {"qwen2"},
+       .rope_layout = RopeLayout::kNeox,
+       .qkv_bias = true,
+       .qk_norm = false,
+       .explicit_head_dim = false,
+       .rms_eps = 1e-6f,
+       .rope_base = 1e6f,
+       .tokenizer_models = {"gpt2", "llama"}},
+      // Qwen 3 (dense): no biases, an RMSNorm over each query and key head before RoPE, and a head
+      // size of its own (128 where dim / heads is 64 or 80).
+      {.name = "qwen3",
+       .family = ModelFamily::kDecoder,
+       .hf_model_types = {"qwen3"},
+       .rope_layout = RopeLayout::kNeox,
+       .qkv_bias = false,
+       .qk_norm = true,
+       .explicit_head_dim = true,
+       .rms_eps = 1e-6f,
+       .rope_base = 1e6f,
+       .tokenizer_models = {"gpt2", "llama"}},
+      // BERT-style encoders (bge, e5, MiniLM) and their rerankers.
+      {.name = "bert",
+       .family = ModelFamily::kEncoder,
+       .hf_model_types = {"bert", "roberta", "xlm-roberta"},
+       .rope_layout = RopeLayout::kAdjacentPairs,
+       .qkv_bias = true,
+       .qk_norm = false,
+       .explicit_head_dim = false,
+       .rms_eps = 1e-12f,
+       .rope_base = 0.0f,
+       .tokenizer_models = {"bert"}},
+  };
+  return kRows;
+}
+
+const char* family_name(ModelFamily family) {
+  return family == ModelFamily::kDecoder ? "decoder" : "encoder";
+}
+
+}  // namespace
+
+const Architecture* find_architecture(std::string_view name) {
+  for (const Architecture& a : architectures()) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const Architecture* find_hf_architecture(std::string_view model_type) {
+  for (const Architecture& a : architectures()) {
+    for (std::string_view t : a.hf_model_types) {
+      if (t == model_type) return &a;
+    }
+  }
+  return nullptr;
+}
+
+std::string architecture_names(std::optional<ModelFamily> family) {
+  std::string names;
+  for (const Architecture& a : architectures()) {
+    if (family && a.family != *family) continue;
+    if (!names.empty()) names += ", ";
+    names += a.name;
+  }
+  return names;
+}
+
+Result<const Architecture*> require_architecture(std::string_view name, ModelFamily family,
+                                                 const std::string& source) {
+  const Architecture* arch = find_architecture(name);
+  if (arch != nullptr && arch->family == family) return arch;
+  std::string message = source + ": architecture '" + std::string(name) + "' ";
+  if (arch != nullptr) {
+    const auto with_article = [](ModelFamily f) {
+      return std::string(f == ModelFamily::kDecoder ? "a " : "an ") + family_name(f);
+    };
+    message += "is " + with_article(arch->family) + ", not " + with_article(family) + " (" +
+               family_name(family) + "s: " + architecture_names(family) + ")";
+  } else {
+    message += "is not supported (supported: " + architecture_names() + ")";
+  }
+  return unimplemented(message);
+}
+
+std::vector<DecoderTensorSlot> decoder_tensors(const Architecture& arch, const DecoderShape& s) {
+  using T = DecoderTensor;
+  std::vector<DecoderTensorSlot> slots;
+  const auto add = [&](T what, int64_t layer, std::string name, std::vector<int64_t> dims,
+                       bool optional = false) {
+    slots.push_back({what, layer, std::move(name), std::move(dims), optional});
+  };
+  add(T::kTokenEmbedding, -1, "token_embd.weight", {s.dim, s.vocab});
+  for (int64_t l = 0; l < s.layers; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    add(T::kAttnNorm, l, p + "attn_norm.weight", {s.dim});
+    add(T::kQ, l, p + "attn_q.weight", {s.dim, s.q_dim()});
+    add(T::kK, l, p + "attn_k.weight", {s.dim, s.kv_dim()});
+    add(T::kV, l, p + "attn_v.weight", {s.dim, s.kv_dim()});
+    if (arch.qkv_bias) {
+      add(T::kQBias, l, p + "attn_q.bias", {s.q_dim()});
+      add(T::kKBias, l, p + "attn_k.bias", {s.kv_dim()});
+      add(T::kVBias, l, p + "attn_v.bias", {s.kv_dim()});
+    }
+    if (arch.qk_norm) {
+      add(T::kQNorm, l, p + "attn_q_norm.weight", {s.head_dim});
+      add(T::kKNorm, l, p + "attn_k_norm.weight", {s.head_dim});
+    }
+    add(T::kAttnOutput, l, p + "attn_output.weight", {s.q_dim(), s.dim});
+    add(T::kFfnNorm, l, p + "ffn_norm.weight", {s.dim});
+    add(T::kGate, l, p + "ffn_gate.weight", {s.dim, s.ffn});
+    add(T::kUp, l, p + "ffn_up.weight", {s.dim, s.ffn});
+    add(T::kDown, l, p + "ffn_down.weight", {s.ffn, s.dim});
+  }
+  add(T::kOutputNorm, -1, "output_norm.weight", {s.dim});
+  add(T::kOutput, -1, "output.weight", {s.dim, s.vocab}, /*optional=*/true);
+  add(T::kRopeFreqs, -1, "rope_freqs.weight", {s.n_rot / 2}, /*optional=*/true);
+  return slots;
+}
+
+}  // namespace tessera

@@ -1,0 +1,103 @@
+// The architectures the engines run, one table row each: what differs between model families
+// (RoPE layout, biases, QK-norm, defaults, which tokenizers suit them) and the tensor layout a
+// decoder of that family has. Config, weights, forward passes, footprint, the planner and
+// `pack --synthetic` all read the row instead of matching architecture strings themselves.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "tensor/rope_params.h"
+
+namespace tessera {
+
+enum class ModelFamily { kDecoder, kEncoder };
+
+struct Architecture {
+  std::string_view name;  // general.architecture, and the prefix of its metadata keys
+  ModelFamily family = ModelFamily::kDecoder;
+  // Hugging Face config.json model_type values the planner maps to this row.
+  std::vector<std::string_view> hf_model_types;
+  RopeLayout rope_layout = RopeLayout::kAdjacentPairs;
+  bool qkv_bias = false;  // attn_{q,k,v}.bias
+  bool qk_norm = false;   // attn_{q,k}_norm.weight [head_dim]: RMSNorm of each head before RoPE
+  // The head size is its own hyperparameter (attention.key_length), not dim / heads.
+  bool explicit_head_dim = false;
+  // Defaults `pack --synthetic` writes (the values of the family's published configs).
+  float rms_eps = 1e-5f;
+  float rope_base = 10000.0f;
+  // tokenizer.ggml.model values a file of this family carries.
+  std::vector<std::string_view> tokenizer_models;
+};
+
+// The row for a general.architecture value, or null.
+const Architecture* find_architecture(std::string_view name);
+
+// The row for a Hugging Face model_type, or null.
+const Architecture* find_hf_architecture(std::string_view model_type);
+
+// "llama, qwen2, qwen3" (one family) or every name, for messages and CLI help.
+std::string architecture_names(std::optional<ModelFamily> family = std::nullopt);
+
+// The row for `name` if it is of `family`; otherwise an error naming `source`, the architecture,
+// and the supported ones.
+Result<const Architecture*> require_architecture(std::string_view name, ModelFamily family,
+                                                 const std::string& source);
+
+// ---- Decoder tensor layout ----
+
+// What a decoder tensor is for; the weight loader binds by this, `pack` draws values by it.
+enum class DecoderTensor {
+  kTokenEmbedding,
+  kAttnNorm,
+  kQ,
+  kK,
+  kV,
+  kQBias,
+  kKBias,
+  kVBias,
+  kQNorm,
+  kKNorm,
+  kAttnOutput,
+  kFfnNorm,
+  kGate,
+  kUp,
+  kDown,
+  kOutputNorm,
+  kOutput,     // absent when the file ties it to the token embedding
+  kRopeFreqs,  // llama 3 frequency factors; optional
+};
+
+struct DecoderShape {
+  int64_t layers = 0;
+  int64_t dim = 0;
+  int64_t n_heads = 0;
+  int64_t n_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t ffn = 0;
+  int64_t vocab = 0;
+  int64_t n_rot = 0;  // rotated dimensions per head (rope_freqs has n_rot / 2 factors)
+
+  int64_t q_dim() const { return n_heads * head_dim; }
+  int64_t kv_dim() const { return n_kv_heads * head_dim; }
+};
+
+struct DecoderTensorSlot {
+  DecoderTensor what;
+  int64_t layer;  // -1 for tensors outside the blocks
+  std::string name;
+  std::vector<int64_t> dims;  // GGUF order: [columns (in), rows (out)]
+  bool optional;              // may be absent (tied output, rope_freqs)
+
+  bool is_matrix() const { return dims.size() == 2; }
+};
+
+// Every tensor a decoder of `arch` with `shape` has, in the order llama.cpp's converters write
+// them.
+std::vector<DecoderTensorSlot> decoder_tensors(const Architecture& arch, const DecoderShape& shape);
+
+}  // namespace tessera
