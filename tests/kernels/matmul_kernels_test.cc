@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -52,9 +53,18 @@ Weights make_weights(DType type, int64_t in, int64_t out, bool raw, uint32_t see
   return w;
 }
 
+// The activation precisions a weight type's kernels can meet: K-quants both (int8 and int16), the
+// others only their one.
+std::vector<ActivationPrecision> precisions_for(DType type) {
+  if (type == DType::kQ4_K || type == DType::kQ6_K) {
+    return {ActivationPrecision::kInt8, ActivationPrecision::kInt16};
+  }
+  return {ActivationPrecision::kInt16};
+}
+
 // Scale of each activation block (0 for float weights, which keep f32 activations).
-std::vector<float> activation_steps(DType type, const std::vector<float>& x, int64_t n_tokens,
-                                    int64_t in) {
+std::vector<float> activation_steps(DType type, ActivationPrecision precision,
+                                    const std::vector<float>& x, int64_t n_tokens, int64_t in) {
   std::vector<float> step(static_cast<size_t>(n_tokens * in), 0.0f);
   const int64_t block = dtype_traits(type)->block_elements;
   if (!dtype_traits(type)->quantized) return step;
@@ -64,6 +74,10 @@ std::vector<float> activation_steps(DType type, const std::vector<float>& x, int
       std::vector<ActBlock32> q(static_cast<size_t>(in / 32));
       quantize_row_act32(row, q.data(), in);
       for (int64_t i = 0; i < in; ++i) step[t * in + i] = q[i / 32].d;
+    } else if (precision == ActivationPrecision::kInt8) {
+      std::vector<ActBlock8> q(static_cast<size_t>(in / 256));
+      quantize_row_act8(row, q.data(), in);
+      for (int64_t i = 0; i < in; ++i) step[t * in + i] = q[i / 256].d;
     } else {
       std::vector<ActBlock256> q(static_cast<size_t>(in / 256));
       quantize_row_act256(row, q.data(), in);
@@ -73,16 +87,18 @@ std::vector<float> activation_steps(DType type, const std::vector<float>& x, int
   return step;
 }
 
-std::vector<float> run(KernelIsa isa, const WeightMatrix& w, const std::vector<float>& x,
-                       int64_t n_tokens, ThreadPool& pool) {
+std::vector<float> run(KernelIsa isa, ActivationPrecision precision, const WeightMatrix& w,
+                       const std::vector<float>& x, int64_t n_tokens, ThreadPool& pool) {
   std::vector<float> y(static_cast<size_t>(n_tokens * w.out), -1.0f);
   if (isa == KernelIsa::kReference) {
     matmul_reference(w, x.data(), n_tokens, y.data(), pool);
   } else {
-    matmul_with(isa, w, x.data(), n_tokens, y.data(), pool);
+    matmul_with(isa, precision, w, x.data(), n_tokens, y.data(), pool);
   }
   return y;
 }
+
+constexpr ActivationPrecision kInt16 = ActivationPrecision::kInt16;
 
 std::vector<KernelIsa> supported_fast_isas() {
   std::vector<KernelIsa> isas;
@@ -96,8 +112,8 @@ std::vector<KernelIsa> supported_fast_isas() {
   return isas;
 }
 
-// Calls check(isa, type, weights, x, n_tokens) over every shape, both weight kinds and every
-// token count.
+// Calls check(isa, precision, type, weights, x, n_tokens, raw) over every shape, both weight
+// kinds, every activation precision of the type and every token count.
 template <class Check>
 void for_all_cases(const std::vector<KernelIsa>& isas, Check check) {
   uint32_t seed = 100;
@@ -110,7 +126,11 @@ void for_all_cases(const std::vector<KernelIsa>& isas, Check check) {
           const Weights w = make_weights(type, in, out, raw, ++seed);
           const std::vector<float> x = testing::activations(++seed, kMaxTokens, in);
           for (KernelIsa isa : isas) {
-            for (int64_t n_tokens : kTokenCounts) check(isa, type, w, x, n_tokens, raw);
+            for (ActivationPrecision precision : precisions_for(type)) {
+              for (int64_t n_tokens : kTokenCounts) {
+                check(isa, precision, type, w, x, n_tokens, raw);
+              }
+            }
           }
         }
       }
@@ -125,29 +145,33 @@ TEST(KernelVariantsTest, SimdKernelsMatchScalarKernels) {
   }
   if (isas.empty()) GTEST_SKIP() << "no SIMD variant runs on this CPU";
   ThreadPool pool(2);
-  for_all_cases(isas, [&](KernelIsa isa, DType type, const Weights& w, const std::vector<float>& x,
-                          int64_t n_tokens, bool raw) {
-    const std::vector<float> fast = run(isa, w.matrix, x, n_tokens, pool);
-    const std::vector<float> scalar = run(KernelIsa::kScalar, w.matrix, x, n_tokens, pool);
-    const int64_t in = w.matrix.in, out = w.matrix.out;
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      for (int64_t o = 0; o < out; ++o) {
-        double terms = 0;
-        for (int64_t i = 0; i < in; ++i)
-          terms += w.magnitudes[o * in + i] * std::fabs(x[t * in + i]);
-        // x quantized can exceed |x| by half a step; 1.1 covers it with room.
-        const double tolerance = kReorderTolerance * 1.1 * terms + 1e-30;
-        ASSERT_NEAR(fast[t * out + o], scalar[t * out + o], tolerance)
-            << isa_name(isa) << " " << dtype_name(type) << (raw ? " raw" : "") << " in=" << in
-            << " out=" << out << " tokens=" << n_tokens << " t=" << t << " o=" << o;
-      }
-    }
-  });
+  for_all_cases(isas,
+                [&](KernelIsa isa, ActivationPrecision precision, DType type, const Weights& w,
+                    const std::vector<float>& x, int64_t n_tokens, bool raw) {
+                  const std::vector<float> fast = run(isa, precision, w.matrix, x, n_tokens, pool);
+                  const std::vector<float> scalar =
+                      run(KernelIsa::kScalar, precision, w.matrix, x, n_tokens, pool);
+                  const int64_t in = w.matrix.in, out = w.matrix.out;
+                  for (int64_t t = 0; t < n_tokens; ++t) {
+                    for (int64_t o = 0; o < out; ++o) {
+                      double terms = 0;
+                      for (int64_t i = 0; i < in; ++i)
+                        terms += w.magnitudes[o * in + i] * std::fabs(x[t * in + i]);
+                      // x quantized can exceed |x| by half a step; 1.1 covers it with room.
+                      const double tolerance = kReorderTolerance * 1.1 * terms + 1e-30;
+                      ASSERT_NEAR(fast[t * out + o], scalar[t * out + o], tolerance)
+                          << isa_name(isa) << " " << activation_precision_name(precision) << " "
+                          << dtype_name(type) << (raw ? " raw" : "") << " in=" << in
+                          << " out=" << out << " tokens=" << n_tokens << " t=" << t << " o=" << o;
+                    }
+                  }
+                });
 }
 
 // Blocks at the int32 lanes' bounds (kernel_table.h): Q8_0 codes all -128, Q4_K codes, scales and
 // mins all at their maxima, Q6_K codes all 0 (q - 32 = -32) with scales -128; activations all
-// equal, so every int16 activation is 32767. An overflow would show as a wildly wrong sum.
+// equal, so every int16 activation is 32767 (every int8 one 127). An overflow would show as a
+// wildly wrong sum.
 TEST(KernelVariantsTest, BlocksAtTheIntegerBoundsStayExact) {
   ThreadPool pool(2);
   const int64_t in = 512, out = 5, n_tokens = 5;
@@ -166,13 +190,16 @@ TEST(KernelVariantsTest, BlocksAtTheIntegerBoundsStayExact) {
     }
     const WeightMatrix w{bytes.data(), type, in, out};
     const std::vector<float> x(static_cast<size_t>(n_tokens * in), 1.0f);
-    const std::vector<float> reference = run(KernelIsa::kReference, w, x, n_tokens, pool);
+    const std::vector<float> reference = run(KernelIsa::kReference, kInt16, w, x, n_tokens, pool);
     for (KernelIsa isa : supported_fast_isas()) {
-      const std::vector<float> fast = run(isa, w, x, n_tokens, pool);
-      for (size_t i = 0; i < fast.size(); ++i) {
-        // 1.0 quantizes to 32767·(1/32767): exact up to the rounding of d.
-        EXPECT_NEAR(fast[i], reference[i], 1e-5 * std::fabs(reference[i]))
-            << isa_name(isa) << " " << dtype_name(type) << " i=" << i;
+      for (ActivationPrecision precision : precisions_for(type)) {
+        const std::vector<float> fast = run(isa, precision, w, x, n_tokens, pool);
+        for (size_t i = 0; i < fast.size(); ++i) {
+          // 1.0 quantizes to 32767·(1/32767) or 127·(1/127): exact up to the rounding of d.
+          EXPECT_NEAR(fast[i], reference[i], 1e-5 * std::fabs(reference[i]))
+              << isa_name(isa) << " " << activation_precision_name(precision) << " "
+              << dtype_name(type) << " i=" << i;
+        }
       }
     }
   }
@@ -180,12 +207,13 @@ TEST(KernelVariantsTest, BlocksAtTheIntegerBoundsStayExact) {
 
 TEST(MatmulTest, FastPathMatchesF32ReferenceWithinActivationQuantization) {
   ThreadPool pool(2);
-  for_all_cases(supported_fast_isas(), [&](KernelIsa isa, DType type, const Weights& w,
-                                           const std::vector<float>& x, int64_t n_tokens,
-                                           bool raw) {
-    const std::vector<float> fast = run(isa, w.matrix, x, n_tokens, pool);
-    const std::vector<float> reference = run(KernelIsa::kReference, w.matrix, x, n_tokens, pool);
-    const std::vector<float> step = activation_steps(type, x, n_tokens, w.matrix.in);
+  for_all_cases(supported_fast_isas(), [&](KernelIsa isa, ActivationPrecision precision, DType type,
+                                           const Weights& w, const std::vector<float>& x,
+                                           int64_t n_tokens, bool raw) {
+    const std::vector<float> fast = run(isa, precision, w.matrix, x, n_tokens, pool);
+    const std::vector<float> reference =
+        run(KernelIsa::kReference, precision, w.matrix, x, n_tokens, pool);
+    const std::vector<float> step = activation_steps(type, precision, x, n_tokens, w.matrix.in);
     const int64_t in = w.matrix.in, out = w.matrix.out;
     for (int64_t t = 0; t < n_tokens; ++t) {
       for (int64_t o = 0; o < out; ++o) {
@@ -198,8 +226,9 @@ TEST(MatmulTest, FastPathMatchesF32ReferenceWithinActivationQuantization) {
         }
         const double tolerance = quantization * 1.001 + kReorderTolerance * 1.1 * terms + 1e-30;
         ASSERT_NEAR(fast[t * out + o], reference[t * out + o], tolerance)
-            << isa_name(isa) << " " << dtype_name(type) << (raw ? " raw" : "") << " in=" << in
-            << " out=" << out << " tokens=" << n_tokens << " t=" << t << " o=" << o;
+            << isa_name(isa) << " " << activation_precision_name(precision) << " "
+            << dtype_name(type) << (raw ? " raw" : "") << " in=" << in << " out=" << out
+            << " tokens=" << n_tokens << " t=" << t << " o=" << o;
       }
     }
   });
@@ -212,18 +241,22 @@ TEST(MatmulTest, ResultsDoNotDependOnBatchingOrThreads) {
   ThreadPool one(1), two(2);
   for (KernelIsa isa : supported_fast_isas()) {
     for (DType type : kAllTypes) {
-      for (const int64_t n_tokens : {9, 131}) {
-        const int64_t in = 512, out = 37;
-        const Weights w = make_weights(type, in, out, /*raw=*/false, 7);
-        const std::vector<float> x = testing::activations(8, n_tokens, in);
-        const std::vector<float> batch = run(isa, w.matrix, x, n_tokens, two);
-        EXPECT_EQ(run(isa, w.matrix, x, n_tokens, one), batch)
-            << isa_name(isa) << " " << dtype_name(type);
-        for (int64_t t = 0; t < n_tokens; ++t) {
-          const std::vector<float> token(x.begin() + t * in, x.begin() + (t + 1) * in);
-          const std::vector<float> alone = run(isa, w.matrix, token, 1, two);
-          const std::vector<float> in_batch(batch.begin() + t * out, batch.begin() + (t + 1) * out);
-          EXPECT_EQ(alone, in_batch) << isa_name(isa) << " " << dtype_name(type) << " t=" << t;
+      for (ActivationPrecision precision : precisions_for(type)) {
+        const std::string what = std::string(isa_name(isa)) + " " +
+                                 activation_precision_name(precision) + " " + dtype_name(type);
+        for (const int64_t n_tokens : {9, 131}) {
+          const int64_t in = 512, out = 37;
+          const Weights w = make_weights(type, in, out, /*raw=*/false, 7);
+          const std::vector<float> x = testing::activations(8, n_tokens, in);
+          const std::vector<float> batch = run(isa, precision, w.matrix, x, n_tokens, two);
+          EXPECT_EQ(run(isa, precision, w.matrix, x, n_tokens, one), batch) << what;
+          for (int64_t t = 0; t < n_tokens; ++t) {
+            const std::vector<float> token(x.begin() + t * in, x.begin() + (t + 1) * in);
+            const std::vector<float> alone = run(isa, precision, w.matrix, token, 1, two);
+            const std::vector<float> in_batch(batch.begin() + t * out,
+                                              batch.begin() + (t + 1) * out);
+            EXPECT_EQ(alone, in_batch) << what << " t=" << t;
+          }
         }
       }
     }
@@ -236,7 +269,8 @@ TEST(MatmulTest, DefaultEntryPointRunsTheSelectedVariant) {
   const std::vector<float> x = testing::activations(12, 3, 512);
   std::vector<float> y(3 * 6);
   matmul(w.matrix, x.data(), 3, y.data(), pool);
-  EXPECT_EQ(y, run(selected_isa(), w.matrix, x, 3, pool)) << isa_name(selected_isa());
+  EXPECT_EQ(y, run(selected_isa(), selected_activations(), w.matrix, x, 3, pool))
+      << isa_name(selected_isa()) << " " << activation_precision_name(selected_activations());
 }
 
 TEST(KernelCpuFeaturesTest, SelectionIsSupported) {

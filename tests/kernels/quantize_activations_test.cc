@@ -82,6 +82,43 @@ TEST(KernelQuantizeTest, Act256SumsCoverRunsOfThirtyTwo) {
   }
 }
 
+TEST(KernelQuantizeTest, Act8BlocksStayWithinInt8AndSumRunsOfSixteen) {
+  const int64_t n = 768;
+  for (bool non_finite : {false, true}) {
+    const std::vector<float> x = awkward_row(3, n, non_finite);
+    std::vector<ActBlock8> q(n / 256);
+    quantize_row_act8(x.data(), q.data(), n);
+    for (int64_t b = 0; b < n / 256; ++b) {
+      for (int run = 0; run < kAct8Runs; ++run) {
+        int32_t sum = 0;
+        for (int i = 0; i < 16; ++i) sum += q[b].qs[run * 16 + i];
+        EXPECT_EQ(q[b].sums[run], sum) << "block " << b << " run " << run;
+      }
+      for (int i = 0; i < 256; ++i) {
+        EXPECT_GE(q[b].qs[i], -127);  // -128 never appears, so |q| fits the bounds note
+        EXPECT_LE(q[b].qs[i], 127);
+        if (non_finite) continue;
+        EXPECT_NEAR(q[b].qs[i] * q[b].d, x[b * 256 + i], q[b].d / 2 * 1.0001f) << b << " " << i;
+      }
+    }
+  }
+  // The block's largest magnitude maps to ±127 exactly; an all-zero block gets d = 0.
+  std::vector<float> row(256, 0.0f);
+  std::vector<ActBlock8> zero(1);
+  quantize_row_act8(row.data(), zero.data(), 256);
+  EXPECT_EQ(zero[0].d, 0.0f);
+  for (int8_t v : zero[0].qs) EXPECT_EQ(v, 0);
+  row[7] = -127.0f;  // d = 1: the halves below are exact ties, rounded to even
+  row[9] = 63.5f;
+  row[10] = 62.5f;
+  std::vector<ActBlock8> one(1);
+  quantize_row_act8(row.data(), one.data(), 256);
+  EXPECT_EQ(one[0].d, 1.0f);
+  EXPECT_EQ(one[0].qs[7], -127);
+  EXPECT_EQ(one[0].qs[9], 64);
+  EXPECT_EQ(one[0].qs[10], 62);
+}
+
 TEST(KernelQuantizeTest, SimdQuantizersProduceTheScalarBytes) {
   for (KernelIsa isa : testing::kFastIsas) {
     if (isa == KernelIsa::kScalar || !isa_supported(isa)) continue;
@@ -102,6 +139,11 @@ TEST(KernelQuantizeTest, SimdQuantizersProduceTheScalarBytes) {
         EXPECT_EQ(std::memcmp(want256.data(), got256.data(), sizeof(ActBlock256) * want256.size()),
                   0)
             << isa_name(isa) << " seed " << seed;
+        std::vector<ActBlock8> want8(n / 256), got8(n / 256);
+        quantize_row_act8(x.data(), want8.data(), n);
+        table->quantize_act8(x.data(), got8.data(), n);
+        EXPECT_EQ(std::memcmp(want8.data(), got8.data(), sizeof(ActBlock8) * want8.size()), 0)
+            << isa_name(isa) << " act8 seed " << seed;
       }
     }
   }

@@ -31,7 +31,9 @@ CpuBackend::CpuBackend(int threads) : pool_(threads) {}
 
 std::string CpuBackend::name() const {
   return "cpu (" + std::to_string(pool_.size()) + " threads, " +
-         kernels::isa_name(kernels::selected_isa()) + ")";
+         kernels::isa_name(kernels::selected_isa()) + ", " +
+         kernels::activation_precision_name(kernels::selected_activations()) +
+         " K-quant activations)";
 }
 
 uint64_t CpuBackend::memory_capacity_bytes() const {

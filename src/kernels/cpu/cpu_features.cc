@@ -66,6 +66,16 @@ KernelIsa select_from_env() {
   return best_isa();
 }
 
+ActivationPrecision activations_from_env() {
+  const char* env = std::getenv("TESSERA_ACTIVATIONS");
+  if (env == nullptr || *env == '\0' || std::strcmp(env, "int16") == 0) {
+    return ActivationPrecision::kInt16;
+  }
+  if (std::strcmp(env, "int8") == 0) return ActivationPrecision::kInt8;
+  std::fprintf(stderr, "warning: TESSERA_ACTIVATIONS=%s is not int8 or int16; using int16\n", env);
+  return ActivationPrecision::kInt16;
+}
+
 }  // namespace
 
 const CpuFeatures& cpu_features() {
@@ -108,6 +118,15 @@ KernelIsa best_isa() {
 KernelIsa selected_isa() {
   static const KernelIsa selected = select_from_env();
   return selected;
+}
+
+ActivationPrecision selected_activations() {
+  static const ActivationPrecision selected = activations_from_env();
+  return selected;
+}
+
+const char* activation_precision_name(ActivationPrecision precision) {
+  return precision == ActivationPrecision::kInt8 ? "int8" : "int16";
 }
 
 const char* isa_name(KernelIsa isa) {

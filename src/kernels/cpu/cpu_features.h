@@ -40,4 +40,13 @@ KernelIsa best_isa();
 KernelIsa selected_isa();
 const char* isa_name(KernelIsa isa);
 
+// What the K-quant weights (Q4_K, Q6_K) meet: int16 activations (ActBlock256; the default) or
+// int8 (ActBlock8: one vpmaddubsw per 32 products, as llama.cpp's Q8_K does, with ~260× coarser
+// steps). Other weight types are unaffected: Q8_0/Q4_0 always use int16, float weights f32.
+// TESSERA_ACTIVATIONS=int8|int16 chooses; read once per process, a bad value warns and keeps the
+// default.
+enum class ActivationPrecision { kInt8, kInt16 };
+ActivationPrecision selected_activations();
+const char* activation_precision_name(ActivationPrecision precision);
+
 }  // namespace tessera::kernels

@@ -92,6 +92,56 @@ float dot_q6_k(const uint8_t* w, const ActBlock256* x, int64_t n_blocks) {
   return acc;
 }
 
+// The int8-activation forms: the same sums over ActBlock8 (runs of 16 in `sums`).
+float dot_q4_k_int8(const uint8_t* w, const ActBlock8* x, int64_t n_blocks) {
+  constexpr int kSub = kQ4_KElements / kQ4_KSubBlocks;  // 32
+  float acc = 0.0f;
+  for (int64_t b = 0; b < n_blocks; ++b, w += kQ4_KBytes) {
+    uint8_t sc[kQ4_KSubBlocks], m[kQ4_KSubBlocks];
+    unpack_q4_k_scales(w + kQ4_KScalesOffset, sc, m);
+    const uint8_t* qs = w + kQ4_KQsOffset;
+    int32_t isum = 0, imin = 0;
+    for (int j = 0; j < kQ4_KSubBlocks; ++j) {
+      const uint8_t* run = qs + (j / 2) * kSub;
+      const int shift = (j % 2) * 4;
+      int32_t sub = 0;
+      for (int i = 0; i < kSub; ++i) sub += ((run[i] >> shift) & 0x0f) * x[b].qs[j * kSub + i];
+      isum += sc[j] * sub;
+      imin += m[j] * (x[b].sums[2 * j] + x[b].sums[2 * j + 1]);
+    }
+    const float dx = x[b].d;
+    acc += (f16_at(w) * dx) * static_cast<float>(isum) -
+           (f16_at(w + kQ4_KDminOffset) * dx) * static_cast<float>(imin);
+  }
+  return acc;
+}
+
+float dot_q6_k_int8(const uint8_t* w, const ActBlock8* x, int64_t n_blocks) {
+  constexpr int kHalfElements = 128, kQuarter = 32, kSub = 16;
+  float acc = 0.0f;
+  for (int64_t b = 0; b < n_blocks; ++b, w += kQ6_KBytes) {
+    const auto* scales = reinterpret_cast<const int8_t*>(w + kQ6_KScalesOffset);
+    int32_t isum = 0;
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* ql = w + half * 64;
+      const uint8_t* qh = w + kQ6_KQhOffset + half * 32;
+      for (int l = 0; l < kQuarter; ++l) {
+        for (int part = 0; part < 4; ++part) {
+          const int low = (ql[l + (part % 2) * kQuarter] >> (part < 2 ? 0 : 4)) & 0x0f;
+          const int high = (qh[l] >> (2 * part)) & 0x03;
+          const int e = half * kHalfElements + part * kQuarter + l;
+          isum += scales[e / kSub] * (low | (high << 4)) * x[b].qs[e];
+        }
+      }
+    }
+    int32_t offset = 0;  // Σ_j scale_j · 32 · Σ x over sub-block j
+    for (int j = 0; j < kQ6_KElements / kSub; ++j) offset += scales[j] * x[b].sums[j];
+    isum -= kQ6_KOffset * offset;
+    acc += (f16_at(w + kQ6_KDOffset) * x[b].d) * static_cast<float>(isum);
+  }
+  return acc;
+}
+
 // Float weights keep float activations: decode a slice of the row, dot it with dot_f32.
 constexpr int64_t kDecodeSlice = 256;
 
@@ -139,8 +189,11 @@ const KernelTable kScalarKernels = {
     .q4_0 = tile_scalar<ActBlock32, dot_q4_0, kQ4_0Elements>,
     .q4_k = tile_scalar<ActBlock256, dot_q4_k, kQ4_KElements>,
     .q6_k = tile_scalar<ActBlock256, dot_q6_k, kQ6_KElements>,
+    .q4_k_int8 = tile_scalar<ActBlock8, dot_q4_k_int8, kQ4_KElements>,
+    .q6_k_int8 = tile_scalar<ActBlock8, dot_q6_k_int8, kQ6_KElements>,
     .quantize_act32 = quantize_row_act32,
     .quantize_act256 = quantize_row_act256,
+    .quantize_act8 = quantize_row_act8,
     .peak_int16_macs = nullptr,
     .peak_f32_macs = nullptr,
 };

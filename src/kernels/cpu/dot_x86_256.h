@@ -368,5 +368,155 @@ void tile_q6_k_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   run_tiles<Q6_KKernel256<Madd>, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
 }
 
+// ---- K-quants against int8 activations (ActBlock8; see kernel_table.h for the bounds) ----
+
+// Q4_K: per 32-byte run c, the low nibbles (sub-block 2c) and high nibbles (2c+1) meet 32 int8
+// activations each in vpmaddubsw; vpmaddwd applies the sub-block's scale. The mins meet the
+// activation sums in one vpmaddwd per super-block (each min paired with its two runs of 16).
+struct Q4_KInt8Kernel256 {
+  template <int R, int T>
+  static void run(const MatmulTile& tile, int64_t row, int64_t token) {
+    constexpr int kRuns = 4;
+    const uint8_t* w[R];
+    const ActBlock8* x[T];
+    for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
+    for (int t = 0; t < T; ++t) x[t] = act_row<ActBlock8>(tile, token + t);
+    Accumulators<R, T> acc;
+    const __m256i low_nibbles = _mm256_set1_epi8(0x0f);
+    const int64_t n_blocks = tile.n_in / kQ4_KElements;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      __m256i sc16[R];  // the eight scales as int16, in both halves
+      __m256i m16[R];   // min j in int16 lanes 2j and 2j+1
+      __m256i isum[R][T];
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* block = w[r] + b * kQ4_KBytes;
+        prefetch_stream(block + kPrefetchAheadBytes);
+        prefetch_stream(block + kPrefetchAheadBytes + 64);
+        const Q4KScalesMins sm = unpack_q4_k_scales_words(block + kQ4_KScalesOffset);
+        sc16[r] = widen_u8x8(sm.sc);
+        const __m128i m8 = _mm_cvtsi64_si128(static_cast<int64_t>(sm.m));
+        m16[r] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+        for (int t = 0; t < T; ++t) isum[r][t] = _mm256_setzero_si256();
+      }
+#pragma GCC unroll 4  // constant lane indices and shuffle masks
+      for (int c = 0; c < kRuns; ++c) {
+        for (int r = 0; r < R; ++r) {
+          const __m256i q = load_256(w[r] + b * kQ4_KBytes + kQ4_KQsOffset + 32 * c);
+          const __m256i lo = _mm256_and_si256(q, low_nibbles);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_nibbles);
+          const __m256i sc_lo = broadcast_epi16(sc16[r], 2 * c);
+          const __m256i sc_hi = broadcast_epi16(sc16[r], 2 * c + 1);
+          for (int t = 0; t < T; ++t) {
+            const int8_t* xq = x[t][b].qs + 64 * c;
+            const __m256i p_lo = _mm256_maddubs_epi16(lo, load_256(xq));
+            const __m256i p_hi = _mm256_maddubs_epi16(hi, load_256(xq + 32));
+            isum[r][t] = _mm256_add_epi32(
+                isum[r][t],
+                _mm256_add_epi32(_mm256_madd_epi16(p_lo, sc_lo), _mm256_madd_epi16(p_hi, sc_hi)));
+          }
+        }
+      }
+      for (int t = 0; t < T; ++t) {
+        const ActBlock8& xb = x[t][b];
+        const __m256i sums = load_256(xb.sums);
+        for (int r = 0; r < R; ++r) {
+          const uint8_t* block = w[r] + b * kQ4_KBytes;
+          const float d = load_f16_scale(block) * xb.d;
+          const float dmin = load_f16_scale(block + kQ4_KDminOffset) * xb.d;
+          const __m256i imin = _mm256_madd_epi16(sums, m16[r]);
+          acc.v[r][t] =
+              _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][t]), _mm256_set1_ps(d), acc.v[r][t]);
+          acc.v[r][t] =
+              _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin), _mm256_set1_ps(dmin), acc.v[r][t]);
+        }
+      }
+    }
+    acc.store(tile, row, token);
+  }
+};
+
+// Q6_K: per 128-element half, 32 bytes of ql (twice) and of qh give the 6-bit codes of four runs
+// of 32 elements (parts 0-3: elements 32k .. 32k+31 of the half); each run meets its activations
+// in vpmaddubsw and its two sub-block scales (lower and upper 128-bit lane) in vpmaddwd. The
+// codes are unsigned (0..63): the offset of 32 comes off once per super-block as
+// 32 · Σ_j scale_j · Σ x over sub-block j.
+struct Q6_KInt8Kernel256 {
+  template <int R, int T>
+  static void run(const MatmulTile& tile, int64_t row, int64_t token) {
+    const uint8_t* w[R];
+    const ActBlock8* x[T];
+    for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
+    for (int t = 0; t < T; ++t) x[t] = act_row<ActBlock8>(tile, token + t);
+    Accumulators<R, T> acc;
+    const __m256i low_nibbles = _mm256_set1_epi8(0x0f);
+    const __m256i high_pair = _mm256_set1_epi8(0x30);
+    const int64_t n_blocks = tile.n_in / kQ6_KElements;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      __m256i isum[R][T];
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* block = w[r] + b * kQ6_KBytes;
+        prefetch_stream(block + kPrefetchAheadBytes);
+        prefetch_stream(block + kPrefetchAheadBytes + 64);
+        prefetch_stream(block + kPrefetchAheadBytes + 128);
+        for (int t = 0; t < T; ++t) isum[r][t] = _mm256_setzero_si256();
+      }
+#pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        for (int r = 0; r < R; ++r) {
+          const uint8_t* block = w[r] + b * kQ6_KBytes;
+          const __m256i ql_a = load_256(block + 64 * half);
+          const __m256i ql_b = load_256(block + 64 * half + 32);
+          const __m256i qh = load_256(block + kQ6_KQhOffset + 32 * half);
+          __m256i q[4];
+          q[0] = _mm256_or_si256(_mm256_and_si256(ql_a, low_nibbles),
+                                 _mm256_and_si256(_mm256_slli_epi16(qh, 4), high_pair));
+          q[1] = _mm256_or_si256(_mm256_and_si256(ql_b, low_nibbles),
+                                 _mm256_and_si256(_mm256_slli_epi16(qh, 2), high_pair));
+          q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql_a, 4), low_nibbles),
+                                 _mm256_and_si256(qh, high_pair));
+          q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql_b, 4), low_nibbles),
+                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), high_pair));
+          // The half's eight scales as int16 in both 128-bit lanes.
+          const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64(
+              reinterpret_cast<const __m128i*>(block + kQ6_KScalesOffset + 8 * half))));
+#pragma GCC unroll 4
+          for (int k = 0; k < 4; ++k) {
+            // Lower lane: scale 2k (elements 0-15 of the run), upper lane: 2k+1 (16-31).
+            const __m256i pick = _mm256_set_m128i(
+                _mm_set1_epi16(static_cast<short>(((4 * k + 3) << 8) | (4 * k + 2))),
+                _mm_set1_epi16(static_cast<short>(((4 * k + 1) << 8) | (4 * k))));
+            const __m256i scale = _mm256_shuffle_epi8(sc16, pick);
+            for (int t = 0; t < T; ++t) {
+              const int8_t* xq = x[t][b].qs + 128 * half + 32 * k;
+              const __m256i p = _mm256_maddubs_epi16(q[k], load_256(xq));
+              isum[r][t] = _mm256_add_epi32(isum[r][t], _mm256_madd_epi16(p, scale));
+            }
+          }
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* block = w[r] + b * kQ6_KBytes;
+        const __m256i scales = _mm256_cvtepi8_epi16(load_128(block + kQ6_KScalesOffset));
+        const float dw = load_f16_scale(block + kQ6_KDOffset);
+        for (int t = 0; t < T; ++t) {
+          const ActBlock8& xb = x[t][b];
+          const __m256i offset = _mm256_madd_epi16(load_256(xb.sums), scales);
+          const __m256i total = _mm256_sub_epi32(isum[r][t], _mm256_slli_epi32(offset, 5));
+          acc.v[r][t] =
+              _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(dw * xb.d), acc.v[r][t]);
+        }
+      }
+    }
+    acc.store(tile, row, token);
+  }
+};
+
+inline void tile_q4_k_int8_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  run_tiles<Q4_KInt8Kernel256, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
+}
+inline void tile_q6_k_int8_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  run_tiles<Q6_KInt8Kernel256, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
+}
+
 }  // namespace
 }  // namespace tessera::kernels

@@ -17,6 +17,13 @@
 //   Q6_K  16 products of |(q-32)·sc| ≤ 32·128  = 2 147 418 112 < 2^31 - 1
 // Float weights keep float activations and FMA in f32.
 //
+// Q4_K and Q6_K also have kernels for int8 activations (ActBlock8), chosen by
+// ActivationPrecision (cpu_features.h): vpmaddubsw multiplies the unsigned codes with the int8
+// activations into int16 pairs (≤ 2·15·127 for Q4_K, 2·63·127 = 16002 for Q6_K: no saturation),
+// vpmaddwd applies the sub-block scale into int32 (≤ 8 such lanes per super-block for Q6_K:
+// ≤ 3.3e7). Q6_K's offset of 32 is taken off once per sub-block through the activation sums,
+// Q4_K's mins likewise.
+//
 // Included by the ISA-specific files: types, constants and declarations only (see the note in
 // quantize_activations.h).
 #pragma once
@@ -45,19 +52,22 @@ struct MatmulTile {
 using TileFn = void (*)(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens);
 
 // What the activations of a weight type look like when they reach its TileFn.
-enum class ActFormat { kF32, kAct32, kAct256 };
+enum class ActFormat { kF32, kAct32, kAct256, kAct8 };
 
 struct KernelTable {
   const char* name;
-  TileFn f32;   // activations kF32
-  TileFn f16;   // kF32
-  TileFn bf16;  // kF32
-  TileFn q8_0;  // kAct32
-  TileFn q4_0;  // kAct32
-  TileFn q4_k;  // kAct256
-  TileFn q6_k;  // kAct256
+  TileFn f32;        // activations kF32
+  TileFn f16;        // kF32
+  TileFn bf16;       // kF32
+  TileFn q8_0;       // kAct32
+  TileFn q4_0;       // kAct32
+  TileFn q4_k;       // kAct256
+  TileFn q6_k;       // kAct256
+  TileFn q4_k_int8;  // kAct8; nullptr where the variant has none (the int16 kernel runs)
+  TileFn q6_k_int8;  // kAct8
   void (*quantize_act32)(const float* x, ActBlock32* out, int64_t n);
   void (*quantize_act256)(const float* x, ActBlock256* out, int64_t n);
+  void (*quantize_act8)(const float* x, ActBlock8* out, int64_t n);
   // The arithmetic ceiling of one core for this variant, in multiply-accumulates per second:
   // `rounds` rounds of kPeakChains independent accumulator chains of the instruction its quantized
   // kernels multiply with (int16 pairs into int32) and of its float kernels' f32 FMA. nullptr in

@@ -58,7 +58,8 @@ struct TypeKernel {
   ActFormat act = ActFormat::kF32;
 };
 
-TypeKernel kernel_for(const KernelTable& table, DType type) {
+TypeKernel kernel_for(const KernelTable& table, DType type, ActivationPrecision precision) {
+  const bool int8 = precision == ActivationPrecision::kInt8;
   switch (type) {
     case DType::kF32:
       return {table.f32, ActFormat::kF32};
@@ -71,8 +72,10 @@ TypeKernel kernel_for(const KernelTable& table, DType type) {
     case DType::kQ4_0:
       return {table.q4_0, ActFormat::kAct32};
     case DType::kQ4_K:
+      if (int8 && table.q4_k_int8 != nullptr) return {table.q4_k_int8, ActFormat::kAct8};
       return {table.q4_k, ActFormat::kAct256};
     case DType::kQ6_K:
+      if (int8 && table.q6_k_int8 != nullptr) return {table.q6_k_int8, ActFormat::kAct8};
       return {table.q6_k, ActFormat::kAct256};
   }
   return {};
@@ -89,10 +92,20 @@ Activations prepare_activations(const KernelTable& table, ActFormat format, cons
                                 int64_t n_tokens, int64_t in, ThreadPool& pool, void* staging) {
   if (format == ActFormat::kF32) return {x, in * static_cast<int64_t>(sizeof(float))};
   thread_local std::vector<uint8_t> buffer;
-  const bool small = format == ActFormat::kAct32;
-  const int64_t row_bytes =
-      small ? in / kActBlock32Elements * static_cast<int64_t>(sizeof(ActBlock32))
-            : in / kActBlock256Elements * static_cast<int64_t>(sizeof(ActBlock256));
+  int64_t row_bytes = 0;
+  switch (format) {
+    case ActFormat::kAct32:
+      row_bytes = in / kActBlock32Elements * static_cast<int64_t>(sizeof(ActBlock32));
+      break;
+    case ActFormat::kAct256:
+      row_bytes = in / kActBlock256Elements * static_cast<int64_t>(sizeof(ActBlock256));
+      break;
+    case ActFormat::kAct8:
+      row_bytes = in / kActBlock256Elements * static_cast<int64_t>(sizeof(ActBlock8));
+      break;
+    case ActFormat::kF32:
+      break;
+  }
   uint8_t* base = static_cast<uint8_t*>(staging);
   if (base == nullptr) {
     if (buffer.size() < static_cast<size_t>(row_bytes * n_tokens)) {
@@ -103,10 +116,12 @@ Activations prepare_activations(const KernelTable& table, ActFormat format, cons
   const auto quantize_rows = [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       void* out = base + t * row_bytes;
-      if (small) {
+      if (format == ActFormat::kAct32) {
         table.quantize_act32(x + t * in, static_cast<ActBlock32*>(out), in);
-      } else {
+      } else if (format == ActFormat::kAct256) {
         table.quantize_act256(x + t * in, static_cast<ActBlock256*>(out), in);
+      } else {
+        table.quantize_act8(x + t * in, static_cast<ActBlock8*>(out), in);
       }
     }
   };
@@ -125,6 +140,7 @@ bool blocks_fit(ActFormat format, int64_t in) {
     case ActFormat::kAct32:
       return in % kActBlock32Elements == 0;
     case ActFormat::kAct256:
+    case ActFormat::kAct8:
       return in % kActBlock256Elements == 0;
   }
   return false;
@@ -134,7 +150,7 @@ bool blocks_fit(ActFormat format, int64_t in) {
 
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             void* staging) {
-  matmul_with(selected_isa(), w, x, n_tokens, y, pool, staging);
+  matmul_with(selected_isa(), selected_activations(), w, x, n_tokens, y, pool, staging);
 }
 
 int64_t matmul_staging_need(int64_t n_tokens, int64_t in) {
@@ -147,9 +163,14 @@ int64_t matmul_staging_need(int64_t n_tokens, int64_t in) {
 
 void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, void* staging) {
+  matmul_with(isa, selected_activations(), w, x, n_tokens, y, pool, staging);
+}
+
+void matmul_with(KernelIsa isa, ActivationPrecision precision, const WeightMatrix& w,
+                 const float* x, int64_t n_tokens, float* y, ThreadPool& pool, void* staging) {
   if (n_tokens <= 0 || w.out <= 0) return;
   const KernelTable* table = kernel_table(isa);
-  const TypeKernel kernel = table != nullptr ? kernel_for(*table, w.type) : TypeKernel{};
+  const TypeKernel kernel = table != nullptr ? kernel_for(*table, w.type, precision) : TypeKernel{};
   if (kernel.tile == nullptr || !blocks_fit(kernel.act, w.in)) {
     matmul_reference(w, x, n_tokens, y, pool);
     return;

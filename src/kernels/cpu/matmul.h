@@ -31,9 +31,13 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
             void* staging = nullptr);
 int64_t matmul_staging_need(int64_t n_tokens, int64_t in);
 
-// The same product with a chosen variant; `isa` must be supported (isa_supported(isa)).
+// The same product with a chosen variant and K-quant activation precision; `isa` must be
+// supported (isa_supported(isa)).
 void matmul_with(KernelIsa isa, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, void* staging = nullptr);
+void matmul_with(KernelIsa isa, ActivationPrecision precision, const WeightMatrix& w,
+                 const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+                 void* staging = nullptr);
 
 // The f32 reference: decodes one weight row at a time and reuses it for every token.
 void matmul_reference(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,

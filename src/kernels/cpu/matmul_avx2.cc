@@ -203,6 +203,13 @@ void tile_bf16(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
       tile, n_rows, n_tokens);
 }
 
+void tile_q4_k_int8(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  tile_q4_k_int8_256(tile, n_rows, n_tokens);
+}
+void tile_q6_k_int8(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
+  tile_q6_k_int8_256(tile, n_rows, n_tokens);
+}
+
 }  // namespace avx2
 
 const KernelTable kAvx2Kernels = {
@@ -214,8 +221,11 @@ const KernelTable kAvx2Kernels = {
     .q4_0 = tile_q4_0_256<MaddAvx2>,
     .q4_k = tile_q4_k_256<MaddAvx2>,
     .q6_k = tile_q6_k_256<MaddAvx2>,
+    .q4_k_int8 = avx2::tile_q4_k_int8,
+    .q6_k_int8 = avx2::tile_q6_k_int8,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
+    .quantize_act8 = quantize_row_act8,
     .peak_int16_macs = peak_madd_256<MaddAvx2>,
     .peak_f32_macs = avx2::peak_f32_macs,
 };

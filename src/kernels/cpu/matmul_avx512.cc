@@ -27,8 +27,13 @@ const KernelTable kAvx512Kernels = {
     .q4_0 = tile_q4_0_512<MaddAvx512>,
     .q4_k = tile_q4_k_512<MaddAvx512>,
     .q6_k = tile_q6_k_512<MaddAvx512>,
+    // The int8-activation K-quant kernels are the 256-bit ones (AVX2 vpmaddubsw); a 512-bit
+    // version is future work.
+    .q4_k_int8 = avx2::tile_q4_k_int8,
+    .q6_k_int8 = avx2::tile_q6_k_int8,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
+    .quantize_act8 = quantize_row_act8,
     .peak_int16_macs = peak_madd_512<MaddAvx512>,
     .peak_f32_macs = avx2::peak_f32_macs,
 };

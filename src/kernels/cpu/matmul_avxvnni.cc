@@ -27,8 +27,11 @@ const KernelTable kAvxVnniKernels = {
     .q4_0 = tile_q4_0_256<MaddAvxVnni>,
     .q4_k = tile_q4_k_256<MaddAvxVnni>,
     .q6_k = tile_q6_k_256<MaddAvxVnni>,
+    .q4_k_int8 = avx2::tile_q4_k_int8,
+    .q6_k_int8 = avx2::tile_q6_k_int8,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
+    .quantize_act8 = quantize_row_act8,
     .peak_int16_macs = peak_madd_256<MaddAvxVnni>,
     .peak_f32_macs = avx2::peak_f32_macs,
 };

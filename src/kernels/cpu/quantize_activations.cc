@@ -14,23 +14,23 @@ struct BlockScale {
   float inv_d;
 };
 
-BlockScale block_scale(const float* x, int64_t n) {
+BlockScale block_scale(const float* x, int64_t n, float max_code = kActMaxCode) {
   float amax = 0.0f;
   for (int64_t i = 0; i < n; ++i) {
     const float a = x[i] < 0.0f ? -x[i] : x[i];
     amax = a > amax ? a : amax;  // NaN never wins, as with (v)maxps
   }
-  const float d = amax / kActMaxCode;
+  const float d = amax / max_code;
   return {d, d != 0.0f ? 1.0f / d : 0.0f};
 }
 
-int16_t quantize_value(float x, float inv_d) {
+int16_t quantize_value(float x, float inv_d, float max_code = kActMaxCode) {
   float v = x * inv_d;
   // Clamping keeps NaN and out-of-range values (only possible for non-finite input) away from an
-  // undefined float-to-int conversion; finite input is already within ±32767. The ternaries are
-  // (v)minps/(v)maxps exactly, NaN handling included.
-  v = v < kActMaxCode ? v : kActMaxCode;
-  v = v > -kActMaxCode ? v : -kActMaxCode;
+  // undefined float-to-int conversion; finite input is already within ±max_code. The ternaries
+  // are (v)minps/(v)maxps exactly, NaN handling included.
+  v = v < max_code ? v : max_code;
+  v = v > -max_code ? v : -max_code;
   // Without -ffast-math the compiler keeps (v + M) - M as two rounded operations.
   return static_cast<int16_t>(static_cast<int>((v + kRoundMagic) - kRoundMagic));
 }
@@ -59,6 +59,24 @@ void quantize_row_act256(const float* x, ActBlock256* out, int64_t n) {
         sum += block.qs[i];
       }
       block.sums[run] = sum;
+    }
+  }
+}
+
+void quantize_row_act8(const float* x, ActBlock8* out, int64_t n) {
+  for (int64_t b = 0; b < n / kActBlock256Elements; ++b) {
+    const float* xb = x + b * kActBlock256Elements;
+    const BlockScale scale = block_scale(xb, kActBlock256Elements, kAct8MaxCode);
+    ActBlock8& block = out[b];
+    block.d = scale.d;
+    for (int run = 0; run < kAct8Runs; ++run) {
+      int sum = 0;
+      for (int i = run * kAct8RunElements; i < (run + 1) * kAct8RunElements; ++i) {
+        const int16_t q = quantize_value(xb[i], scale.inv_d, kAct8MaxCode);
+        block.qs[i] = static_cast<int8_t>(q);
+        sum += q;
+      }
+      block.sums[run] = static_cast<int16_t>(sum);
     }
   }
 }

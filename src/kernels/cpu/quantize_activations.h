@@ -10,9 +10,15 @@
 //   ActBlock256 (Q4_K, Q6_K weights): 256 values, one float scale d, and the sum of each run of 32
 //               values (Q4_K's sub-blocks), which its mins multiply.
 //
-// Both quantize symmetrically: d = max|x| / 32767 (over the row for ActBlock32, over the block
-// for ActBlock256), q = round-to-nearest-even(x · (1/d)), so q lies in [-32767, 32767] and never
-// is -32768. An all-zero row (ActBlock32) or block (ActBlock256) gets d = 0 and q = 0.
+//   ActBlock8   (Q4_K, Q6_K weights with int8 activations, see ActivationPrecision in
+//               cpu_features.h): 256 values as int8, one float scale d = max|x| / 127, and the
+//               sum of each run of 16 (Q6_K's sub-blocks; Q4_K adds pairs). Half the bytes of
+//               ActBlock256 and one vpmaddubsw per 32 products.
+//
+// ActBlock32 and ActBlock256 quantize symmetrically: d = max|x| / 32767 (over the row for
+// ActBlock32, over the block for ActBlock256), q = round-to-nearest-even(x · (1/d)), so q lies in
+// [-32767, 32767] and never is -32768. An all-zero row (ActBlock32) or block (ActBlock256) gets d =
+// 0 and q = 0.
 //
 // Why 16 bits and not 8: int8 activations (step max|x|/127) move logits by ~1% of their spread,
 // which flips the top-1 token at 2-6% of positions of the synthetic models the NumPy oracle test
@@ -49,8 +55,21 @@ struct ActBlock256 {
 };
 static_assert(sizeof(ActBlock256) == 548);
 
+inline constexpr int kAct8RunElements = 16;  // ActBlock8::sums covers runs of this many
+inline constexpr int kAct8Runs = kActBlock256Elements / kAct8RunElements;
+inline constexpr float kAct8MaxCode = 127.0f;
+
+struct ActBlock8 {
+  int8_t qs[kActBlock256Elements];
+  float d;                  // value ≈ qs[i] · d
+  int16_t sums[kAct8Runs];  // sums[j] = Σ qs[16j .. 16j+15], |sums| ≤ 2032
+};
+static_assert(sizeof(ActBlock8) == 292);
+
 // Quantizes one row of n floats (n a multiple of the block size) into n / block-size blocks.
 void quantize_row_act32(const float* x, ActBlock32* out, int64_t n);
 void quantize_row_act256(const float* x, ActBlock256* out, int64_t n);
+// d = max|x| / 127 per block, q = round-to-nearest-even(x · (1/d)) in [-127, 127].
+void quantize_row_act8(const float* x, ActBlock8* out, int64_t n);
 
 }  // namespace tessera::kernels
