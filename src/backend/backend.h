@@ -46,7 +46,12 @@ struct PagedAttention {
   const int32_t* block_ids = nullptr;
   bool causal = true;
   const int32_t* seq_len = nullptr;  // [n_seqs], bidirectional only
-  float* scratch = nullptr;          // attention_scratch_floats(lanes, context) floats
+  float scale = 0.0f;                // score = q·k · scale; 0: 1/sqrt(head_dim)
+  float softcap = 0.0f;  // score = softcap · tanh(score / softcap) before the softmax; 0: none
+  // Causal only: a token at position p attends to positions p - window + 1 .. p (sliding-window
+  // layers); 0: to every earlier position.
+  int64_t window = 0;
+  float* scratch = nullptr;  // attention_scratch_floats(lanes, context) floats
 };
 
 // Bidirectional attention within packed sequences (encoders, no cache): sequence s owns rows
@@ -123,6 +128,11 @@ class Backend {
   virtual void add_bias(float* x, const float* b, int64_t rows, int64_t n) = 0;
   // gate = silu(gate) · up, element-wise.
   virtual void silu_mul(float* gate, const float* up, int64_t n) = 0;
+  // gate = gelu(gate) · up, element-wise, GELU's tanh form (GeGLU).
+  virtual void gelu_mul(float* gate, const float* up, int64_t n) = 0;
+  virtual void scale(float* x, int64_t n, float s) = 0;  // x *= s
+  // x = cap · tanh(x / cap): logit soft-capping.
+  virtual void soft_cap(float* x, int64_t n, float cap) = 0;
   // x = gelu(x + b) per row of n (erf form).
   virtual void bias_gelu(float* x, const float* b, int64_t rows, int64_t n) = 0;
   // x = tanh(x + b) per row of n (classifier heads).

@@ -89,6 +89,18 @@ Action register_pack(CLI::App& root) {
   cmd->add_flag("--tied-output", spec.tied_output, "Decoders: no output.weight, reuse token_embd");
   cmd->add_flag("--llama3-rope", spec.llama3_rope,
                 "Decoders: add rope_freqs.weight, Llama 3.1's per-frequency RoPE scaling");
+  cmd->add_flag("--long-rope", spec.long_rope,
+                "phi3: add LongRoPE's rope_factors_long/short.weight, an original context of "
+                "--context/4 and the attention factor");
+  cmd->add_option("--sliding-window", spec.sliding_window,
+                  "gemma2/gemma3: attention.sliding_window (default: 4096 / 1024)");
+  cmd->add_option("--attn-softcap", spec.attn_softcap,
+                  "gemma2: attn_logit_softcapping (default 50)");
+  cmd->add_option(
+      "--final-softcap", spec.final_softcap,
+      "gemma2/gemma3: final_logit_softcapping (default: 30 for gemma2, none for gemma3)");
+  cmd->add_option("--rope-scale", spec.rope_scale,
+                  "Decoders: linear RoPE scaling factor (rope.scaling.type linear)");
   cmd->add_option("--chat-template", options->chat_template_path,
                   "Store this Jinja file as tokenizer.chat_template")
       ->check(CLI::ExistingFile);

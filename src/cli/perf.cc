@@ -14,6 +14,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "cli/encode_cli.h"
+#include "models/architecture.h"
 #include "models/llama_model.h"
 
 namespace tessera::cli {
@@ -164,8 +165,9 @@ int run_perf(const PerfOptions& o) {
 
 Action register_perf(CLI::App& root) {
   auto o = std::make_shared<PerfOptions>();
-  CLI::App* cmd = root.add_subcommand(
-      "perf", "Measure prefill and decode speed of a decoder (llama, qwen2, qwen3) model");
+  CLI::App* cmd =
+      root.add_subcommand("perf", "Measure prefill and decode speed of a decoder (" +
+                                      architecture_names(ModelFamily::kDecoder) + ") model");
   cmd->add_option("model", o->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--prompt-tokens", o->prompt_tokens, "Prompt tokens per sequence")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 #include "backend/cpu/cpu_backend.h"
 #include "cli/command.h"
 #include "cli/encode_cli.h"
+#include "models/architecture.h"
 #include "models/llama_model.h"
 #include "runtime/generate.h"
 #include "tokenize/chat_template.h"
@@ -114,8 +115,9 @@ Action register_run(CLI::App& root) {
   auto options = std::make_shared<RunOptions>();
   GenerateRequest& r = options->request;
   SamplingParams& s = r.sampling;
-  CLI::App* cmd = root.add_subcommand(
-      "run", "Generate text from a decoder GGUF (llama, qwen2, qwen3) on the CPU");
+  CLI::App* cmd =
+      root.add_subcommand("run", "Generate text from a decoder GGUF (" +
+                                     architecture_names(ModelFamily::kDecoder) + ") on the CPU");
   cmd->add_option("model", options->model, "GGUF model file")->required()->check(CLI::ExistingFile);
   CLI::Option* prompt = cmd->add_option("-p,--prompt", options->prompt, "Prompt text");
   cmd->add_option("-n,--max-tokens", r.max_tokens, "Tokens to generate at most")

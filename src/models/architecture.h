@@ -17,6 +17,12 @@ namespace tessera {
 
 enum class ModelFamily { kDecoder, kEncoder };
 
+// The gated feed-forward's activation: down(act(gate(x)) · up(x)).
+enum class FfnActivation {
+  kSilu,      // SwiGLU (llama, qwen, phi3)
+  kGeluTanh,  // GeGLU with GELU's tanh form (gemma)
+};
+
 struct Architecture {
   std::string_view name;  // general.architecture, and the prefix of its metadata keys
   ModelFamily family = ModelFamily::kDecoder;
@@ -27,6 +33,39 @@ struct Architecture {
   bool qk_norm = false;   // attn_{q,k}_norm.weight [head_dim]: RMSNorm of each head before RoPE
   // The head size is its own hyperparameter (attention.key_length), not dim / heads.
   bool explicit_head_dim = false;
+  // Fused projections as the family's converter writes them: attn_qkv.weight (rows Q, then K,
+  // then V) and ffn_up.weight holding the gate rows, then the up rows (phi3).
+  bool fused_qkv = false;
+  bool fused_gate_up = false;
+  // An RMSNorm of each block's output before it joins the residual stream (attn_post_norm,
+  // ffn_post_norm: gemma 2/3).
+  bool post_norms = false;
+  bool scale_embeddings = false;  // token embeddings × sqrt(dim) (gemma)
+  FfnActivation ffn_activation = FfnActivation::kSilu;
+  // Sliding-window attention, once the file gives attention.sliding_window (or the default
+  // below): layer l attends locally when l % period < period - 1 (gemma 2: every other layer,
+  // gemma 3: five of six); attention.sliding_window_pattern overrides the period. 0: none.
+  int sliding_window_period = 0;
+  int64_t default_sliding_window = 0;  // used when the file lacks the key (gemma 2: 4096)
+  // Local layers rotate with their own base (rope.freq_base_swa, default 10000) and unscaled
+  // positions (gemma 3); otherwise every layer shares the global RoPE.
+  bool local_rope_base = false;
+  // Soft-capping, cap · tanh(x / cap): of attention scores (attn_logit_softcapping) and of the
+  // final logits (final_logit_softcapping). The values are the defaults for files without the
+  // keys; 0: none unless the file gives one (final) / never (attention).
+  float attn_softcap = 0.0f;
+  float final_softcap = 0.0f;
+  bool reads_final_softcap = false;
+  // The layer count of the one family member whose queries are scaled by 1/sqrt(dim / heads)
+  // rather than 1/sqrt(head_dim) (Gemma 27B's query_pre_attn_scalar, 144; GGUF does not store
+  // it, so llama.cpp and we recognise the model by its depth). 0: none.
+  int64_t wide_query_scale_layers = 0;
+  // Per-pair RoPE divisors rope_factors_long/short.weight, long ones when the context exceeds
+  // rope.scaling.original_context_length (phi3's LongRoPE).
+  bool long_short_rope_factors = false;
+  // The family's Hugging Face configs tie the output to the token embedding unless they say
+  // otherwise (tie_word_embeddings defaults to true for gemma); the planner reads this.
+  bool tied_output = false;
   // Defaults `pack --synthetic` writes (the values of the family's published configs).
   float rms_eps = 1e-5f;
   float rope_base = 10000.0f;
@@ -70,6 +109,12 @@ enum class DecoderTensor {
   kOutputNorm,
   kOutput,     // absent when the file ties it to the token embedding
   kRopeFreqs,  // llama 3 frequency factors; optional
+  kQkv,        // fused Q, K, V rows (fused_qkv)
+  kGateUp,     // fused gate and up rows (fused_gate_up)
+  kAttnPostNorm,
+  kFfnPostNorm,
+  kRopeFactorsLong,  // phi3 LongRoPE divisors; optional
+  kRopeFactorsShort,
 };
 
 struct DecoderShape {

@@ -71,8 +71,10 @@ uint64_t activation_bytes(const ModelShape& s, const FootprintRequest& r, int64_
 }
 
 // Tensors a loader decodes to F32 beside the mapping: norms and biases (1-D), and the encoders'
-// position and token-type tables.
+// position and token-type tables. RoPE's frequency divisors stay host-side tables (read when the
+// rotation is built), so the backend holds none of them.
 bool decoded_to_f32(const TensorShape& t) {
+  if (t.name.rfind("rope_freqs.", 0) == 0 || t.name.rfind("rope_factors_", 0) == 0) return false;
   return t.dims.size() == 1 || t.name == "position_embd.weight" || t.name == "token_types.weight";
 }
 

@@ -1,8 +1,85 @@
 #include "models/llama_config.h"
 
+#include <cmath>
+
 #include "models/hparams.h"
 
 namespace tessera {
+namespace {
+
+// An optional positive float key (soft-caps, RoPE bases, factors): `fallback` when absent; NaN,
+// infinity, zero and negative values are refused with the key named.
+Result<float> optional_positive(const gguf::File& file, const std::string& key, float fallback,
+                                double max = 1e12) {
+  if (file.find(key) == nullptr) return fallback;
+  TESSERA_ASSIGN_OR_RETURN(double v, file.get_f64(key));
+  if (!(v > 0.0 && v < max)) {  // also refuses NaN
+    return data_loss(file.name() + ": " + key + " = " + std::to_string(v) +
+                     " is not a positive finite value below " + std::to_string(max));
+  }
+  return static_cast<float>(v);
+}
+
+// What differs between layers and families beyond the shapes: sliding windows, per-layer RoPE,
+// soft-caps, query scale, embedding scale, LongRoPE's original context.
+Status load_family_features(const gguf::File& file, const Architecture& arch, LlamaConfig& c) {
+  const std::string& a = c.arch;
+  c.qkv_bias = arch.qkv_bias;
+  c.qk_norm = arch.qk_norm;
+  if (arch.scale_embeddings) c.embedding_scale = std::sqrt(static_cast<float>(c.dim));
+  if (arch.wide_query_scale_layers > 0 && c.n_layers == arch.wide_query_scale_layers) {
+    c.attention_scale = 1.0f / std::sqrt(static_cast<float>(c.dim / c.n_heads));
+  }
+  if (arch.attn_softcap > 0.0f) {
+    TESSERA_ASSIGN_OR_RETURN(
+        c.attn_softcap, optional_positive(file, a + ".attn_logit_softcapping", arch.attn_softcap));
+  }
+  if (arch.reads_final_softcap) {
+    TESSERA_ASSIGN_OR_RETURN(
+        c.final_softcap,
+        optional_positive(file, a + ".final_logit_softcapping", arch.final_softcap));
+  }
+  c.rope_local = c.rope;
+  if (arch.sliding_window_period > 0) {
+    c.sliding_window = arch.default_sliding_window;
+    if (file.find(a + ".attention.sliding_window")) {
+      TESSERA_ASSIGN_OR_RETURN(uint64_t window, file.get_u64(a + ".attention.sliding_window"));
+      c.sliding_window = static_cast<int64_t>(std::min<uint64_t>(window, uint64_t{1} << 40));
+    }
+    c.sliding_window_period = arch.sliding_window_period;
+    const std::string pattern_key = a + ".attention.sliding_window_pattern";
+    if (const gguf::Value* pattern = file.find(pattern_key)) {
+      if (pattern->is_array()) {
+        return unimplemented(file.name() + ": " + pattern_key +
+                             " as a per-layer array is not supported (only a period)");
+      }
+      TESSERA_ASSIGN_OR_RETURN(uint64_t period, file.get_u64(pattern_key));
+      if (period > static_cast<uint64_t>(c.n_layers)) period = static_cast<uint64_t>(c.n_layers);
+      c.sliding_window_period = static_cast<int64_t>(period);
+    }
+    if (arch.local_rope_base) {
+      TESSERA_ASSIGN_OR_RETURN(c.rope_local.freq_base,
+                               optional_positive(file, a + ".rope.freq_base_swa", 10000.0f));
+      c.rope_local.freq_scale = 1.0f;
+    }
+  }
+  if (arch.long_short_rope_factors) {
+    c.rope_original_context = c.context;
+    if (file.find(a + ".rope.scaling.original_context_length")) {
+      TESSERA_ASSIGN_OR_RETURN(c.rope_original_context,
+                               required_dim(file, a + ".rope.scaling.original_context_length"));
+    }
+  }
+  if (file.find(a + ".rope.scaling.attn_factor")) {
+    TESSERA_ASSIGN_OR_RETURN(float factor,
+                             optional_positive(file, a + ".rope.scaling.attn_factor", 1.0f, 1e3));
+    c.rope.attn_factor = factor;
+    c.rope_local.attn_factor = factor;
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<LlamaConfig> load_llama_config(const gguf::File& file) {
   LlamaConfig c;
@@ -85,8 +162,7 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
     }
   }
   c.rope.layout = arch.rope_layout;
-  c.qkv_bias = arch.qkv_bias;
-  c.qk_norm = arch.qk_norm;
+  TESSERA_RETURN_IF_ERROR(load_family_features(file, arch, c));
   const gguf::Value* tokens = file.find("tokenizer.ggml.tokens");
   if (tokens && tokens->is_array())
     c.vocab = static_cast<int64_t>(tokens->as_array().elements.size());

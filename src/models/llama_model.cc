@@ -18,9 +18,19 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path, Ba
   std::unique_ptr<LlamaModel> m(
       new LlamaModel(std::move(file), std::move(config), std::move(weights), backend));
   const LlamaConfig& c = m->config_;
-  if (!m->weights_.rope_freqs.empty())
-    m->config_.rope.freq_factors = m->weights_.rope_freqs.host.data();
   m->context_ = limits.context > 0 ? limits.context : c.context;
+  // Per-pair RoPE divisors: Llama 3.1's rope_freqs, or LongRoPE's long factors when this
+  // instance's context passes the original one (short factors below it), as llama.cpp chooses.
+  const LlamaWeights& lw = m->weights_;
+  const F32Vector* factors = lw.rope_freqs.empty() ? nullptr : &lw.rope_freqs;
+  if (factors == nullptr && !lw.rope_factors_long.empty() && !lw.rope_factors_short.empty()) {
+    factors =
+        m->context_ > c.rope_original_context ? &lw.rope_factors_long : &lw.rope_factors_short;
+  }
+  if (factors != nullptr) {
+    m->config_.rope.freq_factors = factors->host.data();
+    m->config_.rope_local.freq_factors = factors->host.data();
+  }
   m->weights_.add_to(m->placed_);
   TESSERA_RETURN_IF_ERROR(m->placed_.place(backend, m->file_, arena, path));
 
@@ -140,9 +150,12 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
   void* staging = workspace_region<void>(scratch_, w.staging);
   KvBlockPool& pool = cache.pool();
   be.get_rows(weights_.token_embd, ids, n, x);
+  if (c.embedding_scale != 1.0f) be.scale(x, n * dim, c.embedding_scale);
 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LlamaLayerWeights& L = weights_.layers[static_cast<size_t>(l)];
+    const bool local = c.local_layer(l);
+    const RopeParams& rope = local ? c.rope_local : c.rope;
     be.rms_norm(x, L.attn_norm.data, xb, n, dim, c.rms_eps);
     be.matmul(L.wq, xb, n, q, staging);
     be.matmul(L.wk, xb, n, k, staging);
@@ -156,8 +169,8 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
       be.rms_norm(q, L.q_norm.data, q, n * c.n_heads, c.head_dim, c.rms_eps);
       be.rms_norm(k, L.k_norm.data, k, n * c.n_kv_heads, c.head_dim, c.rms_eps);
     }
-    be.rope(q, positions, n, q_dim, c.n_heads, c.head_dim, c.rope);
-    be.rope(k, positions, n, kv_dim, c.n_kv_heads, c.head_dim, c.rope);
+    be.rope(q, positions, n, q_dim, c.n_heads, c.head_dim, rope);
+    be.rope(k, positions, n, kv_dim, c.n_kv_heads, c.head_dim, rope);
     be.kv_store(pool.data(), pool.layout(), l, k, v, slots, n);
     PagedAttention a;
     a.q = q;
@@ -174,15 +187,24 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
     a.seq_blocks = seq_blocks;
     a.block_ids = block_ids;
     a.scratch = f32(w.scores);
+    a.scale = c.attention_scale;
+    a.softcap = c.attn_softcap;
+    a.window = local ? c.sliding_window : 0;
     be.attention(a);
     be.matmul(L.wo, att, n, xb, staging);
+    if (!L.attn_post_norm.empty()) be.rms_norm(xb, L.attn_post_norm.data, xb, n, dim, c.rms_eps);
     be.add(x, xb, n * dim);
 
     be.rms_norm(x, L.ffn_norm.data, xb, n, dim, c.rms_eps);
     be.matmul(L.w_gate, xb, n, gate, staging);
     be.matmul(L.w_up, xb, n, up, staging);
-    be.silu_mul(gate, up, n * c.ffn);
+    if (c.architecture->ffn_activation == FfnActivation::kGeluTanh) {
+      be.gelu_mul(gate, up, n * c.ffn);
+    } else {
+      be.silu_mul(gate, up, n * c.ffn);
+    }
     be.matmul(L.w_down, gate, n, xb, staging);
+    if (!L.ffn_post_norm.empty()) be.rms_norm(xb, L.ffn_post_norm.data, xb, n, dim, c.rms_eps);
     be.add(x, xb, n * dim);
   }
 
@@ -197,6 +219,7 @@ Status LlamaModel::forward(std::span<const BatchToken> batch, KvCache& cache,
   if (n_out == 0) return {};
   float* out = f32(w.logits);
   be.matmul(weights_.output, normed, n_out, out, staging);
+  if (c.final_softcap > 0.0f) be.soft_cap(out, n_out * c.vocab, c.final_softcap);
   const size_t begin = logits.size();
   logits.resize(begin + static_cast<size_t>(n_out * c.vocab));
   be.download(logits.data() + begin, out, sizeof(float) * static_cast<size_t>(n_out * c.vocab));

@@ -1,4 +1,5 @@
-// A llama-family decoder (llama, qwen2), its forward pass written once against a Backend. One
+// A decoder of any row of the architecture table (llama, qwen2/3, gemma2/3, phi3), its forward
+// pass written once against a Backend, branching on the row's features. One
 // forward call runs a batch of tokens from many sequences at once (prefill chunks and decode
 // steps mixed), which is what continuous batching needs: each token names its sequence and
 // position, and attends causally to its own sequence's paged cache.

@@ -26,6 +26,11 @@ Result<const gguf::TensorInfo*> find_tensor(const gguf::File& file, const std::s
   return t;
 }
 
+// Rows [first, first + rows) of a matrix, as a matrix of their own.
+WeightMatrix row_range(const WeightMatrix& m, int64_t first, int64_t rows) {
+  return WeightMatrix{m.row(first), m.type, m.in, rows};
+}
+
 }  // namespace
 
 Result<F32Vector> load_vector(const gguf::File& file, const std::string& name, int64_t n) {
@@ -111,6 +116,33 @@ Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& c) 
       case T::kRopeFreqs:
         vector = &w.rope_freqs;
         break;
+      case T::kRopeFactorsLong:
+        vector = &w.rope_factors_long;
+        break;
+      case T::kRopeFactorsShort:
+        vector = &w.rope_factors_short;
+        break;
+      case T::kAttnPostNorm:
+        vector = &L->attn_post_norm;
+        break;
+      case T::kFfnPostNorm:
+        vector = &L->ffn_post_norm;
+        break;
+      case T::kQkv: {
+        TESSERA_ASSIGN_OR_RETURN(WeightMatrix qkv,
+                                 load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
+        L->wq = row_range(qkv, 0, c.q_dim());
+        L->wk = row_range(qkv, c.q_dim(), c.kv_dim());
+        L->wv = row_range(qkv, c.q_dim() + c.kv_dim(), c.kv_dim());
+        continue;
+      }
+      case T::kGateUp: {
+        TESSERA_ASSIGN_OR_RETURN(WeightMatrix gate_up,
+                                 load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
+        L->w_gate = row_range(gate_up, 0, c.ffn);
+        L->w_up = row_range(gate_up, c.ffn, c.ffn);
+        continue;
+      }
     }
     if (matrix != nullptr) {
       TESSERA_ASSIGN_OR_RETURN(*matrix, load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
@@ -134,7 +166,8 @@ void LlamaWeights::add_to(PlacedWeights& placed) {
     placed.add(L.w_gate, p + "ffn_gate.weight");
     placed.add(L.w_up, p + "ffn_up.weight");
     placed.add(L.w_down, p + "ffn_down.weight");
-    for (F32Vector* v : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm})
+    for (F32Vector* v : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm,
+                         &L.attn_post_norm, &L.ffn_post_norm})
       placed.add(*v);
   }
   placed.add(output_norm);

@@ -15,11 +15,15 @@ namespace tessera {
 
 struct LlamaLayerWeights {
   F32Vector attn_norm;
+  // Fused files (attn_qkv, gate+up in ffn_up) give views of their row ranges: rows are
+  // independent in every GGUF type, so each part is a matrix of its own.
   WeightMatrix wq, wk, wv, wo;
   F32Vector bq, bk, bv;      // architectures with qkv_bias
   F32Vector q_norm, k_norm;  // architectures with qk_norm: [head_dim], shared by the heads
+  F32Vector attn_post_norm;  // architectures with post_norms
   F32Vector ffn_norm;
   WeightMatrix w_gate, w_up, w_down;
+  F32Vector ffn_post_norm;
 };
 
 struct LlamaWeights {
@@ -28,6 +32,7 @@ struct LlamaWeights {
   F32Vector output_norm;
   WeightMatrix output;   // token_embd when the file ties them
   F32Vector rope_freqs;  // llama 3 frequency factors (n_rot / 2); empty when the file has none
+  F32Vector rope_factors_long, rope_factors_short;  // phi3 LongRoPE (n_rot / 2 each), or empty
 
   // Queues every tensor for placement on a backend.
   void add_to(PlacedWeights& placed);

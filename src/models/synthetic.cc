@@ -90,6 +90,20 @@ std::vector<float> llama3_rope_factors(int64_t n_rot, double base) {
   return factors;
 }
 
+// LongRoPE's per-pair divisors in the shape the Phi-3.5 files have: short ones near 1, long ones
+// growing from 1 to tens with the wavelength.
+std::vector<float> long_rope_factors(int64_t n_rot, bool long_factors) {
+  std::vector<float> factors;
+  const int64_t half = n_rot / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const double t = half > 1 ? static_cast<double>(i) / static_cast<double>(half - 1) : 0.0;
+    factors.push_back(static_cast<float>(long_factors ? 1.0 + 39.0 * t * t : 1.0 + 0.1 * t));
+  }
+  return factors;
+}
+
+constexpr int64_t kLongRopeContextRatio = 4;  // synthetic original context = context / this
+
 std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
   const Architecture& arch = architecture_of(spec);
   const DecoderShape shape{.layers = spec.layers,
@@ -106,12 +120,21 @@ std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
     Init init = matrix_init(slot.dims[0]);
     switch (slot.what) {
       case T::kOutput:
-        if (spec.tied_output) continue;
+        // Families whose converters never write output.weight (gemma) are tied whatever the flag.
+        if (spec.tied_output || arch.tied_output) continue;
         break;
       case T::kRopeFreqs:
         if (!spec.llama3_rope) continue;
         plan.push_back(
             {slot.name, slot.dims, {1.0f, 0.0f}, llama3_rope_factors(shape.n_rot, arch.rope_base)});
+        continue;
+      case T::kRopeFactorsLong:
+      case T::kRopeFactorsShort:
+        if (!spec.long_rope) continue;
+        plan.push_back({slot.name,
+                        slot.dims,
+                        {1.0f, 0.0f},
+                        long_rope_factors(shape.n_rot, slot.what == T::kRopeFactorsLong)});
         continue;
       case T::kTokenEmbedding:
         init = {0.0f, kEmbeddingStd};
@@ -121,6 +144,8 @@ std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
       case T::kOutputNorm:
       case T::kQNorm:
       case T::kKNorm:
+      case T::kAttnPostNorm:
+      case T::kFfnPostNorm:
         init = norm_init();
         break;
       case T::kQBias:
@@ -222,6 +247,47 @@ Result<int64_t> copy_vocabulary(const SyntheticSpec& spec, gguf::Writer& writer)
   return static_cast<int64_t>(tokens->as_array().elements.size());
 }
 
+// The keys only some decoder families carry, with the values their converters write.
+void set_family_hyperparameters(const SyntheticSpec& spec, gguf::Writer& writer) {
+  const Architecture& arch = architecture_of(spec);
+  const std::string& a = spec.arch;
+  if (arch.sliding_window_period > 0) {
+    constexpr int64_t kGemma3Window = 1024;
+    const int64_t window =
+        spec.sliding_window > 0
+            ? spec.sliding_window
+            : (arch.default_sliding_window > 0 ? arch.default_sliding_window : kGemma3Window);
+    writer.set(a + ".attention.sliding_window", Value::u32(static_cast<uint32_t>(window)));
+  }
+  if (arch.local_rope_base) {
+    constexpr float kLocalBase = 10000.0f;
+    writer.set(a + ".rope.freq_base_swa", Value::f32(kLocalBase));
+  }
+  if (arch.attn_softcap > 0.0f) {
+    const float cap = spec.attn_softcap > 0.0f ? spec.attn_softcap : arch.attn_softcap;
+    writer.set(a + ".attn_logit_softcapping", Value::f32(cap));
+  }
+  if (arch.reads_final_softcap) {
+    const float cap = spec.final_softcap > 0.0f ? spec.final_softcap : arch.final_softcap;
+    if (cap > 0.0f) writer.set(a + ".final_logit_softcapping", Value::f32(cap));
+  }
+  if (spec.rope_scale > 0.0f) {
+    writer.set(a + ".rope.scaling.type", Value::string("linear"));
+    writer.set(a + ".rope.scaling.factor", Value::f32(spec.rope_scale));
+  }
+  if (spec.long_rope) {
+    const int64_t original = std::max<int64_t>(1, spec.context / kLongRopeContextRatio);
+    const double scale = static_cast<double>(spec.context) / static_cast<double>(original);
+    // LongRoPE's magnitude correction, as Phi-3.5's converter computes it.
+    const double attn_factor =
+        original > 1 ? std::sqrt(1.0 + std::log(scale) / std::log(static_cast<double>(original)))
+                     : 1.0;
+    writer.set(a + ".rope.scaling.original_context_length",
+               Value::u32(static_cast<uint32_t>(original)));
+    writer.set(a + ".rope.scaling.attn_factor", Value::f32(static_cast<float>(attn_factor)));
+  }
+}
+
 void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer& writer) {
   const std::string& a = spec.arch;
   writer.set(a + ".context_length", Value::u32(static_cast<uint32_t>(spec.context)));
@@ -254,6 +320,7 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
     writer.set(a + ".attention.value_length", Value::u32(head_dim));
   }
   writer.set(a + ".vocab_size", Value::u32(static_cast<uint32_t>(vocab)));
+  set_family_hyperparameters(spec, writer);
 }
 
 std::vector<float> draw_values(uint64_t seed, const TensorPlan& t) {
@@ -293,6 +360,10 @@ Status validate(const SyntheticSpec& spec) {
   if (spec.head_dim < 0) {
     return invalid_argument("--head-dim must be positive, got " + std::to_string(spec.head_dim));
   }
+  if (!std::isfinite(spec.attn_softcap) || !std::isfinite(spec.final_softcap) ||
+      !std::isfinite(spec.rope_scale)) {
+    return invalid_argument("--attn-softcap, --final-softcap and --rope-scale must be finite");
+  }
   if (spec.head_dim > 0 && encoder) {
     return invalid_argument("--head-dim: " + spec.arch + " splits --dim over the heads");
   }
@@ -318,6 +389,24 @@ Status validate(const SyntheticSpec& spec) {
   if (encoder && (spec.tied_output || spec.llama3_rope)) {
     return invalid_argument(std::string(spec.tied_output ? "--tied-output" : "--llama3-rope") +
                             " needs a decoder");
+  }
+  if (spec.long_rope && !arch->long_short_rope_factors) {
+    return invalid_argument("--long-rope: " + spec.arch + " has no LongRoPE factors (phi3 has)");
+  }
+  if (spec.sliding_window < 0 || (spec.sliding_window > 0 && arch->sliding_window_period == 0)) {
+    return invalid_argument("--sliding-window: " + spec.arch +
+                            " has no sliding-window layers (gemma2 and gemma3 have)");
+  }
+  if (spec.attn_softcap < 0.0f || (spec.attn_softcap > 0.0f && arch->attn_softcap == 0.0f)) {
+    return invalid_argument("--attn-softcap: " + spec.arch +
+                            " does not soft-cap attention scores (gemma2 does)");
+  }
+  if (spec.final_softcap < 0.0f || (spec.final_softcap > 0.0f && !arch->reads_final_softcap)) {
+    return invalid_argument("--final-softcap: " + spec.arch +
+                            " does not soft-cap logits (gemma2 and gemma3 do)");
+  }
+  if (spec.rope_scale < 0.0f || (spec.rope_scale > 0.0f && encoder)) {
+    return invalid_argument("--rope-scale needs a decoder and a positive factor");
   }
   if (!spec.pooling.empty() && spec.pooling != "none" && spec.pooling != "mean" &&
       spec.pooling != "cls" && spec.pooling != "last" && spec.pooling != "rank") {

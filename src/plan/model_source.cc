@@ -281,9 +281,10 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
     TESSERA_ASSIGN_OR_RETURN(d.type_vocab, field("type_vocab_size", false, 2));
     d.type_vocab = std::max<int64_t>(d.type_vocab, 1);
   } else {
-    // Dense decoders without a row of their own (gemma, phi3, ...) size as llama: the same
-    // matrices, give or take norms and biases.
+    // Dense decoders without a row of their own (mistral-likes, olmo, ...) size as llama: the
+    // same matrices, give or take norms and biases.
     d.arch = known ? std::string(known->name) : "llama";
+    d.tied_output = known != nullptr && known->tied_output;
     if (c.contains("tie_word_embeddings")) {
       if (!c["tie_word_embeddings"].is_boolean()) {
         return invalid_argument(source + ": field 'tie_word_embeddings': expected true or false");

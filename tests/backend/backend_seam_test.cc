@@ -4,7 +4,10 @@
 // is exactly what the footprint (the planner's and the admission's number) says.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "backend/cpu/cpu_backend.h"
 #include "models/bert_model.h"
@@ -61,7 +64,7 @@ std::vector<float> run_decoder(LlamaModel& model) {
 }
 
 TEST(BackendSeam, DecodersRunEveryOpThroughTheBackend) {
-  for (const char* arch : {"llama", "qwen2"}) {
+  for (const char* arch : {"llama", "qwen2", "gemma2", "gemma3", "phi3"}) {
     TempDir dir;
     const std::string path = write_synthetic(dir, decoder(arch), "m.gguf");
     CpuBackend cpu(2);
@@ -78,10 +81,16 @@ TEST(BackendSeam, DecodersRunEveryOpThroughTheBackend) {
     EXPECT_EQ(std::memcmp(through_seam.data(), direct.data(), direct.size() * sizeof(float)), 0)
         << arch;
     for (const char* op :
-         {"get_rows", "rms_norm", "matmul", "rope", "kv_store", "attention", "add", "silu_mul"}) {
+         {"get_rows", "rms_norm", "matmul", "rope", "kv_store", "attention", "add"}) {
       EXPECT_TRUE(recording.called(op)) << arch << " never called " << op;
     }
-    EXPECT_EQ(recording.called("add_bias"), std::string(arch) == "qwen2") << arch;
+    const std::string name = arch;
+    const bool gemma = name.rfind("gemma", 0) == 0;
+    EXPECT_EQ(recording.called("add_bias"), name == "qwen2") << arch;
+    EXPECT_EQ(recording.called("silu_mul"), !gemma) << arch;
+    EXPECT_EQ(recording.called("gelu_mul"), gemma) << arch;
+    EXPECT_EQ(recording.called("scale"), gemma) << arch;                // embeddings × sqrt(dim)
+    EXPECT_EQ(recording.called("soft_cap"), name == "gemma2") << arch;  // final logits
     // Per layer: q, k, v, o, gate, up, down; then the output projection once per pass.
     EXPECT_EQ(std::count(recording.ops().begin(), recording.ops().end(), "matmul"), 2 * (2 * 7 + 1))
         << arch;
@@ -126,8 +135,10 @@ TEST(BackendSeam, EncodersRunEveryOpThroughTheBackend) {
 // that fills its context.
 TEST(BackendSeam, FootprintEqualsWhatTheBackendAllocated) {
   TempDir dir;
-  for (const char* arch : {"llama", "qwen2"}) {
-    const std::string path = write_synthetic(dir, decoder(arch), std::string(arch) + ".gguf");
+  for (const char* arch : {"llama", "qwen2", "gemma2", "phi3"}) {
+    SyntheticSpec spec = decoder(arch);
+    spec.long_rope = std::string(arch) == "phi3";  // its factors stay host-side tables
+    const std::string path = write_synthetic(dir, spec, std::string(arch) + ".gguf");
     CpuBackend cpu(2);
     RecordingBackend recording(cpu);
     Arena arena("test", UINT64_MAX);
@@ -253,6 +264,69 @@ TEST(CpuBackend, BidirectionalPagedAttentionSeesTheWholeSequence) {
     EXPECT_FLOAT_EQ(both[i], both[4 + i]);
   }
   EXPECT_FLOAT_EQ(causal[4], both[4]);  // the last position sees everything either way
+}
+
+// Sliding windows, soft-caps and an explicit scale against a plain computation: 40 positions over
+// three blocks, window 5 (a query sees itself and the 4 before it).
+TEST(CpuBackend, SlidingWindowAttentionWithSoftCapMatchesAPlainComputation) {
+  CpuBackend cpu(2);
+  const KvLayout layout{1, 4};  // one layer, kv_dim 4: two KV heads of 2
+  const int64_t n = 40, window = 5;
+  Buffer pool = testing::must(cpu.allocate(nullptr, 3 * layout.block_stride() * sizeof(float),
+                                           MemoryUse::kKvCache, "pool"));
+  std::vector<float> k(n * 4), v(n * 4), q(n * 8);  // four query heads of 2
+  for (size_t i = 0; i < k.size(); ++i) k[i] = std::sin(0.7 * static_cast<double>(i)) * 3;
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::cos(0.3 * static_cast<double>(i));
+  for (size_t i = 0; i < q.size(); ++i) q[i] = std::sin(1.3 * static_cast<double>(i)) * 2;
+  std::vector<int32_t> slots(n), positions(n), token_seq(n, 0);
+  const int32_t block_ids[] = {2, 0, 1}, seq_blocks[] = {0, 3};
+  for (int32_t p = 0; p < n; ++p) {
+    positions[p] = p;
+    slots[p] = block_ids[p / 16] * 16 + p % 16;
+  }
+  cpu.kv_store(pool.as<float>(), layout, 0, k.data(), v.data(), slots.data(), n);
+  std::vector<float> scratch(2 * n), out(n * 8);
+  PagedAttention a;
+  a.q = q.data();
+  a.out = out.data();
+  a.n_tokens = n;
+  a.n_heads = 4;
+  a.n_kv_heads = 2;
+  a.head_dim = 2;
+  a.kv = pool.as<float>();
+  a.layout = layout;
+  a.positions = positions.data();
+  a.token_seq = token_seq.data();
+  a.seq_blocks = seq_blocks;
+  a.block_ids = block_ids;
+  a.scratch = scratch.data();
+  a.scale = 0.3f;
+  a.softcap = 1.5f;
+  a.window = window;
+  cpu.attention(a);
+  for (int64_t t = 0; t < n; ++t) {
+    for (int64_t h = 0; h < 4; ++h) {
+      const int64_t kvh = h / 2;
+      std::vector<double> w;
+      double max = -1e30, sum = 0;
+      for (int64_t p = std::max<int64_t>(0, t - window + 1); p <= t; ++p) {
+        double s = 0;
+        for (int i = 0; i < 2; ++i) s += q[t * 8 + h * 2 + i] * k[p * 4 + kvh * 2 + i];
+        s = 1.5 * std::tanh(s * 0.3 / 1.5);
+        w.push_back(s);
+        max = std::max(max, s);
+      }
+      for (double& s : w) sum += (s = std::exp(s - max));
+      for (int i = 0; i < 2; ++i) {
+        double o = 0;
+        for (size_t j = 0; j < w.size(); ++j) {
+          const int64_t p = std::max<int64_t>(0, t - window + 1) + static_cast<int64_t>(j);
+          o += w[j] / sum * v[p * 4 + kvh * 2 + i];
+        }
+        EXPECT_NEAR(out[t * 8 + h * 2 + i], o, 1e-5) << "t=" << t << " h=" << h;
+      }
+    }
+  }
 }
 
 TEST(KvBlockPool, HandsOutEveryBlockOnceAndRefusesPastCapacity) {

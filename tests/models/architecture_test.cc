@@ -12,6 +12,7 @@
 #include "models/llama_config.h"
 #include "models/llama_model.h"
 #include "models/synthetic.h"
+#include "testing/edited_gguf.h"
 #include "testing/host_backend.h"
 #include "testing/synthetic_file.h"
 #include "testing/temp_dir.h"
@@ -27,7 +28,7 @@ TEST(Architecture, LookupsAndNames) {
   EXPECT_EQ(find_architecture("mamba"), nullptr);
   EXPECT_EQ(find_hf_architecture("mistral"), find_architecture("llama"));
   EXPECT_EQ(find_hf_architecture("xlm-roberta"), find_architecture("bert"));
-  EXPECT_EQ(architecture_names(ModelFamily::kDecoder), "llama, qwen2, qwen3");
+  EXPECT_EQ(architecture_names(ModelFamily::kDecoder), "llama, qwen2, qwen3, gemma2, gemma3, phi3");
   EXPECT_EQ(architecture_names(ModelFamily::kEncoder), "bert");
 }
 
@@ -37,7 +38,8 @@ TEST(Architecture, UnsupportedOnesAreNamedWithTheSupportedList) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().code(), StatusCode::kUnimplemented);
   EXPECT_EQ(unknown.status().message(),
-            "m.gguf: architecture 'mamba' is not supported (supported: llama, qwen2, qwen3, bert)");
+            "m.gguf: architecture 'mamba' is not supported (supported: llama, qwen2, qwen3, "
+            "gemma2, gemma3, phi3, bert)");
   Result<const Architecture*> family =
       require_architecture("qwen3", ModelFamily::kEncoder, "m.gguf");
   ASSERT_FALSE(family.ok());
@@ -137,24 +139,6 @@ TEST(Architecture, Llama3RopeWritesFrequencyFactors) {
   EXPECT_TRUE(std::is_sorted(f.begin(), f.end()));
 }
 
-// A copy of `path` with one metadata value replaced.
-std::string with_metadata(const TempDir& dir, const std::string& path, const std::string& key,
-                          const gguf::Value& value) {
-  Result<gguf::File> file = gguf::File::open(path);
-  EXPECT_TRUE(file.ok());
-  gguf::Writer writer;
-  for (const auto& kv : file->metadata()) writer.set(kv.key, kv.key == key ? value : kv.value);
-  for (const auto& t : file->tensors()) {
-    EXPECT_TRUE(
-        writer
-            .add_tensor(t.name, t.dims, t.type, std::vector<uint8_t>(t.data, t.data + t.size_bytes))
-            .ok());
-  }
-  const std::string out = dir.file("edited.gguf");
-  EXPECT_TRUE(writer.write(out).ok());
-  return out;
-}
-
 TEST(Architecture, ImplausibleHyperparametersAreRefused) {
   TempDir dir;
   SyntheticSpec spec;
@@ -170,10 +154,11 @@ TEST(Architecture, ImplausibleHyperparametersAreRefused) {
       {"llama.attention.layer_norm_rms_epsilon", gguf::Value::f32(-1e-5f), "not in (0, 1)"},
       {"llama.rope.freq_base", gguf::Value::f32(INFINITY), "rope.freq_base"},
       {"llama.rope.freq_base", gguf::Value::f32(0.0f), "not a RoPE base"},
-      {"general.architecture", gguf::Value::string("mamba"), "supported: llama, qwen2, qwen3"},
+      {"general.architecture", gguf::Value::string("mamba"),
+       "supported: llama, qwen2, qwen3, gemma2, gemma3, phi3"},
   };
   for (const auto& c : cases) {
-    Result<gguf::File> file = gguf::File::open(with_metadata(dir, path, c.key, c.value));
+    Result<gguf::File> file = gguf::File::open(testing::with_metadata(dir, path, c.key, c.value));
     ASSERT_TRUE(file.ok());
     Result<LlamaConfig> config = load_llama_config(*file);
     ASSERT_FALSE(config.ok()) << c.key;
@@ -185,8 +170,19 @@ TEST(Architecture, ImplausibleHyperparametersAreRefused) {
 TEST(Architecture, PackRefusesFlagsTheRowDoesNotTake) {
   SyntheticSpec spec;
   spec.arch = "gemma9";
-  EXPECT_NE(validate(spec).message().find("expected llama, qwen2, qwen3, bert"), std::string::npos)
+  EXPECT_NE(validate(spec).message().find("expected llama, qwen2, qwen3, gemma2, gemma3, phi3"),
+            std::string::npos)
       << validate(spec).message();
+  spec = qwen3_spec();
+  spec.long_rope = true;
+  EXPECT_NE(validate(spec).message().find("--long-rope: qwen3 has no LongRoPE"), std::string::npos)
+      << validate(spec).message();
+  spec = qwen3_spec();
+  spec.sliding_window = 16;
+  EXPECT_NE(validate(spec).message().find("--sliding-window: qwen3"), std::string::npos);
+  spec.arch = "gemma3";
+  spec.attn_softcap = 10.0f;
+  EXPECT_NE(validate(spec).message().find("--attn-softcap: gemma3"), std::string::npos);
   spec.arch = "bert";
   spec.head_dim = 32;
   EXPECT_FALSE(validate(spec).ok());

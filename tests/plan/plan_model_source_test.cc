@@ -86,6 +86,37 @@ TEST(PlanModelSourceTest, HfConfigOfQwen3) {
   EXPECT_NEAR(static_cast<double>(s->params()) / 1e9, 0.596, 0.01);
 }
 
+TEST(PlanModelSourceTest, HfConfigsOfGemma2AndPhi3UseTheirOwnRows) {
+  // Gemma 2 2B's config leaves tie_word_embeddings out: the family ties by default.
+  Result<ModelShape> gemma = shape_from_hf_config(
+      R"({"model_type": "gemma2", "num_hidden_layers": 26, "hidden_size": 2304,
+          "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+          "intermediate_size": 9216, "vocab_size": 256000, "max_position_embeddings": 8192})",
+      "config.json");
+  ASSERT_TRUE(gemma.ok()) << gemma.status().to_string();
+  EXPECT_EQ(gemma->arch, "gemma2");
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const TensorShape& t : gemma->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["blk.0.attn_q.weight"], (std::vector<int64_t>{2304, 2048}));
+  EXPECT_EQ(dims["blk.25.post_ffw_norm.weight"], (std::vector<int64_t>{2304}));
+  EXPECT_EQ(dims.count("output.weight"), 0u);
+  EXPECT_NEAR(static_cast<double>(gemma->params()) / 1e9, 2.61, 0.01);  // Google: 2.61B
+
+  // Phi-3-mini: fused projections, untied output.
+  Result<ModelShape> phi = shape_from_hf_config(
+      R"({"model_type": "phi3", "num_hidden_layers": 32, "hidden_size": 3072,
+          "num_attention_heads": 32, "num_key_value_heads": 32, "intermediate_size": 8192,
+          "vocab_size": 32064, "max_position_embeddings": 4096, "tie_word_embeddings": false})",
+      "config.json");
+  ASSERT_TRUE(phi.ok()) << phi.status().to_string();
+  dims.clear();
+  for (const TensorShape& t : phi->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["blk.0.attn_qkv.weight"], (std::vector<int64_t>{3072, 9216}));
+  EXPECT_EQ(dims["blk.0.ffn_up.weight"], (std::vector<int64_t>{3072, 16384}));
+  EXPECT_EQ(dims.count("blk.0.ffn_gate.weight"), 0u);
+  EXPECT_NEAR(static_cast<double>(phi->params()) / 1e9, 3.82, 0.01);  // Microsoft: 3.8B
+}
+
 TEST(PlanModelSourceTest, HfConfigOfEncoders) {
   Result<ModelShape> embed = shape_from_hf_config(
       R"({"model_type":"bert","architectures":["BertModel"],"hidden_size":384,

@@ -33,11 +33,21 @@ def main() -> int:
     failures = 0
     cases = []
     # (label, --synthetic arch, vocabulary, extra pack flags): qwen3 with a head size other than
-    # dim / heads (its q is wider than the model), llama with Llama 3.1's rope_freqs factors.
+    # dim / heads (its q is wider than the model), llama with Llama 3.1's rope_freqs factors;
+    # gemma with windows shorter than the prompt, attention scores soft-capped small enough to
+    # bend them (the logits keep caps of 30: tied embeddings make them large, and a small cap
+    # would saturate many to one float),
+    # gemma3's global layers with linear RoPE scaling; phi3 with LongRoPE's long factors.
     variants = (("llama", "llama", "ggml-vocab-llama-spm.gguf", []),
                 ("qwen2", "qwen2", "ggml-vocab-gpt-2.gguf", []),
                 ("qwen3", "qwen3", "ggml-vocab-gpt-2.gguf", ["--head-dim", "HEAD"]),
-                ("llama3", "llama", "ggml-vocab-gpt-2.gguf", ["--llama3-rope"]))
+                ("llama3", "llama", "ggml-vocab-gpt-2.gguf", ["--llama3-rope"]),
+                ("gemma2", "gemma2", "ggml-vocab-llama-spm.gguf",
+                 ["--head-dim", "HEAD", "--sliding-window", "16", "--attn-softcap", "2"]),
+                ("gemma3", "gemma3", "ggml-vocab-llama-spm.gguf",
+                 ["--head-dim", "HEAD", "--layers", "6", "--sliding-window", "16", "--final-softcap", "30",
+                  "--rope-scale", "4"]),
+                ("phi3", "phi3", "ggml-vocab-phi-3.gguf", ["--long-rope"]))
     for label, arch, vocab, extra in variants:
         for t in ("f32", "f16", "q8_0", "q4_k"):
             dims = ["--dim", "256", "--ffn", "512"] if t == "q4_k" else ["--dim", "64", "--ffn", "160"]
@@ -46,7 +56,8 @@ def main() -> int:
             cases.append((label, arch, vocab, t, dims + [head if e == "HEAD" else e for e in extra]))
     for label, arch, vocab, t, dims in cases:
         model = os.path.join(args.work_dir, f"{label}-{t}.gguf")
-        subprocess.run([args.tessera, "pack", "--synthetic", arch, "--layers", "2", *dims, "--heads", "4",
+        layers = [] if "--layers" in dims else ["--layers", "2"]
+        subprocess.run([args.tessera, "pack", "--synthetic", arch, *layers, *dims, "--heads", "4",
                         "--kv-heads", "2", "--context", "128", "--vocab-from",
                         os.path.join(args.vocab_dir, vocab), "--type", t, "--seed", "5", "-o", model],
                        check=True)

@@ -96,6 +96,18 @@ void RecordingBackend::silu_mul(float* gate, const float* up, int64_t n) {
   ops_.push_back("silu_mul");
   inner_.silu_mul(gate, up, n);
 }
+void RecordingBackend::gelu_mul(float* gate, const float* up, int64_t n) {
+  ops_.push_back("gelu_mul");
+  inner_.gelu_mul(gate, up, n);
+}
+void RecordingBackend::scale(float* x, int64_t n, float s) {
+  ops_.push_back("scale");
+  inner_.scale(x, n, s);
+}
+void RecordingBackend::soft_cap(float* x, int64_t n, float cap) {
+  ops_.push_back("soft_cap");
+  inner_.soft_cap(x, n, cap);
+}
 void RecordingBackend::bias_gelu(float* x, const float* b, int64_t rows, int64_t n) {
   ops_.push_back("bias_gelu");
   inner_.bias_gelu(x, b, rows, n);

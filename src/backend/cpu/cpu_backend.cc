@@ -132,6 +132,15 @@ void CpuBackend::silu_mul(float* gate, const float* up, int64_t n) {
   kernels::mul(gate, up, n);
 }
 
+void CpuBackend::gelu_mul(float* gate, const float* up, int64_t n) {
+  kernels::gelu_tanh(gate, n);
+  kernels::mul(gate, up, n);
+}
+
+void CpuBackend::scale(float* x, int64_t n, float s) { kernels::scale(x, n, s); }
+
+void CpuBackend::soft_cap(float* x, int64_t n, float cap) { kernels::soft_cap(x, n, cap); }
+
 void CpuBackend::bias_gelu(float* x, const float* b, int64_t rows, int64_t n) {
   kernels::bias_gelu_rows(x, b, rows, n, pool_);
 }
@@ -168,7 +177,7 @@ void CpuBackend::kv_store(float* kv, const KvLayout& layout, int64_t layer, cons
 
 void CpuBackend::attention(const PagedAttention& a) {
   const int64_t group = a.n_heads / a.n_kv_heads;  // query heads sharing one KV head
-  const float scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  const float scale = a.scale > 0.0f ? a.scale : 1.0f / std::sqrt(static_cast<float>(a.head_dim));
   const int64_t q_dim = a.n_heads * a.head_dim, kv_dim = a.layout.kv_dim;
   const int64_t jobs = a.n_tokens * a.n_heads;
   const int64_t n_lanes = std::min<int64_t>(pool_.size(), jobs);
@@ -187,26 +196,34 @@ void CpuBackend::attention(const PagedAttention& a) {
         const float* qh = a.q + t * q_dim + h * a.head_dim;
         const int64_t kv_offset = (h / group) * a.head_dim;
         const int64_t n_ctx = a.causal ? a.positions[t] + 1 : a.seq_len[s];
+        // A sliding window starts later; scores[] is indexed from `first`.
+        const int64_t first = a.causal && a.window > 0 ? std::max<int64_t>(0, n_ctx - a.window) : 0;
         const int32_t* blocks = a.block_ids + a.seq_blocks[s];
         // Block by block: positions [start, start + rows) sit kv_dim floats apart in one block.
-        for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
+        for (int64_t b = first / kKvBlockTokens; b * kKvBlockTokens < n_ctx; ++b) {
           const float* keys = a.kv + static_cast<uint64_t>(blocks[b]) * a.layout.block_stride() +
                               a.layout.rows_offset(a.layer, 0) + kv_offset;
-          const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
-          for (int64_t r = 0; r < rows; ++r) {
-            scores[start + r] = kernels::dot_f32(qh, keys + r * kv_dim, a.head_dim) * scale;
+          const int64_t start = b * kKvBlockTokens;
+          const int64_t begin = std::max(start, first),
+                        end = std::min(start + kKvBlockTokens, n_ctx);
+          for (int64_t p = begin; p < end; ++p) {
+            scores[p - first] =
+                kernels::dot_f32(qh, keys + (p - start) * kv_dim, a.head_dim) * scale;
           }
         }
-        kernels::softmax(scores, n_ctx);
+        if (a.softcap > 0.0f) kernels::soft_cap(scores, n_ctx - first, a.softcap);
+        kernels::softmax(scores, n_ctx - first);
         float* oh = a.out + t * q_dim + h * a.head_dim;
         std::memset(oh, 0, sizeof(float) * static_cast<size_t>(a.head_dim));
-        for (int64_t start = 0, b = 0; start < n_ctx; start += kKvBlockTokens, ++b) {
+        for (int64_t b = first / kKvBlockTokens; b * kKvBlockTokens < n_ctx; ++b) {
           const float* values = a.kv + static_cast<uint64_t>(blocks[b]) * a.layout.block_stride() +
                                 a.layout.rows_offset(a.layer, 1) + kv_offset;
-          const int64_t rows = std::min(kKvBlockTokens, n_ctx - start);
-          for (int64_t r = 0; r < rows; ++r) {
-            const float* vh = values + r * kv_dim;
-            const float w = scores[start + r];
+          const int64_t start = b * kKvBlockTokens;
+          const int64_t begin = std::max(start, first),
+                        end = std::min(start + kKvBlockTokens, n_ctx);
+          for (int64_t p = begin; p < end; ++p) {
+            const float* vh = values + (p - start) * kv_dim;
+            const float w = scores[p - first];
             for (int64_t i = 0; i < a.head_dim; ++i) oh[i] += w * vh[i];
           }
         }

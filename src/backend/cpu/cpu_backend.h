@@ -46,6 +46,9 @@ class CpuBackend final : public Backend {
   void add(float* y, const float* x, int64_t n) override;
   void add_bias(float* x, const float* b, int64_t rows, int64_t n) override;
   void silu_mul(float* gate, const float* up, int64_t n) override;
+  void gelu_mul(float* gate, const float* up, int64_t n) override;
+  void scale(float* x, int64_t n, float s) override;
+  void soft_cap(float* x, int64_t n, float cap) override;
   void bias_gelu(float* x, const float* b, int64_t rows, int64_t n) override;
   void bias_tanh(float* x, const float* b, int64_t rows, int64_t n) override;
   void softmax(float* x, int64_t rows, int64_t n) override;

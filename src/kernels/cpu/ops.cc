@@ -31,8 +31,9 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopePa
         position * std::pow(static_cast<double>(params.freq_base),
                             -2.0 * static_cast<double>(i) / static_cast<double>(params.n_rot));
     if (params.freq_factors != nullptr) theta /= static_cast<double>(params.freq_factors[i]);
-    const auto cos_t = static_cast<float>(std::cos(theta));
-    const auto sin_t = static_cast<float>(std::sin(theta));
+    // attn_factor scales the rotated pairs (LongRoPE's magnitude correction); 1 leaves them.
+    const auto cos_t = static_cast<float>(std::cos(theta) * params.attn_factor);
+    const auto sin_t = static_cast<float>(std::sin(theta) * params.attn_factor);
     for (int64_t h = 0; h < n_heads; ++h) {
       float* v = x + h * head_dim;
       const int64_t a = params.layout == RopeLayout::kNeox ? i : 2 * i;
@@ -62,6 +63,23 @@ void silu(float* x, int64_t n) {
 void gelu_erf(float* x, int64_t n) {
   constexpr float kInvSqrt2 = 0.70710678118654752f;
   for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+}
+
+void gelu_tanh(float* x, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.79788456080286536f, kCubic = 0.044715f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    x[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + kCubic * v * v * v)));
+  }
+}
+
+void scale(float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= s;
+}
+
+void soft_cap(float* x, int64_t n, float cap) {
+  const float inv = 1.0f / cap;
+  for (int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] * inv);
 }
 
 void add(float* y, const float* x, int64_t n) {

@@ -23,7 +23,11 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopePa
 
 void softmax(float* x, int64_t n);
 void silu(float* x, int64_t n);
-void gelu_erf(float* x, int64_t n);             // exact GELU: x/2 · (1 + erf(x/√2))
+void gelu_erf(float* x, int64_t n);  // exact GELU: x/2 · (1 + erf(x/√2))
+// GELU's tanh form, x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))): Gemma's GeGLU.
+void gelu_tanh(float* x, int64_t n);
+void scale(float* x, int64_t n, float s);       // x *= s
+void soft_cap(float* x, int64_t n, float cap);  // x = cap · tanh(x / cap)
 void add(float* y, const float* x, int64_t n);  // y += x
 void mul(float* y, const float* x, int64_t n);  // y *= x
 float dot_f32(const float* a, const float* b, int64_t n);
