@@ -10,6 +10,7 @@ const std::vector<Architecture>& architectures() {
       // pairs rotate; Llama 3.1+ files add rope_freqs.weight.
       {.name = "llama",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"llama", "mistral"},
        .rope_layout = RopeLayout::kAdjacentPairs,
        .qkv_bias = false,
@@ -21,6 +22,7 @@ const std::vector<Architecture>& architectures() {
       // Qwen 2 / 2.5: biases on q, k, v; NEOX rotation.
       {.name = "qwen2",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"qwen2"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = true,
@@ -33,6 +35,7 @@ const std::vector<Architecture>& architectures() {
       // size of its own (128 where dim / heads is 64 or 80).
       {.name = "qwen3",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"qwen3"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = false,
@@ -44,6 +47,7 @@ const std::vector<Architecture>& architectures() {
       // BERT-style encoders (bge, e5, MiniLM) and their rerankers.
       {.name = "bert",
        .family = ModelFamily::kEncoder,
+       .encoder = {},
        .hf_model_types = {"bert", "roberta", "xlm-roberta"},
        .rope_layout = RopeLayout::kAdjacentPairs,
        .qkv_bias = true,
@@ -51,6 +55,22 @@ const std::vector<Architecture>& architectures() {
        .explicit_head_dim = false,
        .rms_eps = 1e-12f,
        .rope_base = 0.0f,
+       .tokenizer_models = {"bert"}},
+      // nomic-embed-text v1 / v1.5: BERT's post-norm blocks with NEOX RoPE instead of position
+      // embeddings, fused QKV, SwiGLU and no projection biases (its converter asserts them off).
+      {.name = "nomic-bert",
+       .family = ModelFamily::kEncoder,
+       .encoder = {.position_table = false,
+                   .fused_qkv = true,
+                   .gated_ffn = true,
+                   .projection_biases = false},
+       .hf_model_types = {"nomic_bert"},
+       .rope_layout = RopeLayout::kNeox,
+       .qkv_bias = false,
+       .qk_norm = false,
+       .explicit_head_dim = false,
+       .rms_eps = 1e-12f,
+       .rope_base = 1000.0f,
        .tokenizer_models = {"bert"}},
   };
   return kRows;

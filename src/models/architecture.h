@@ -17,9 +17,25 @@ namespace tessera {
 
 enum class ModelFamily { kDecoder, kEncoder };
 
+// How an encoder's blocks differ between families (rows of family kEncoder; decoders leave the
+// defaults). BERT is all defaults; nomic-bert rotates q and k instead of adding positions, fuses
+// q/k/v into one matrix, gates its feed-forward and has no projection biases.
+struct EncoderFeatures {
+  // Learned absolute positions (position_embd.weight); false: RoPE on q and k, as the row's
+  // rope_layout says, with `<arch>.rope.freq_base`.
+  bool position_table = true;
+  // One attn_qkv.weight [dim, 3·dim] (rows Q, then K, then V) instead of attn_q/k/v.
+  bool fused_qkv = false;
+  // SwiGLU feed-forward, down(silu(gate(x)) · up(x)), instead of down(gelu(up(x) + b)).
+  bool gated_ffn = false;
+  // Biases on the attention output and feed-forward projections (q/k/v biases: qkv_bias).
+  bool projection_biases = true;
+};
+
 struct Architecture {
   std::string_view name;  // general.architecture, and the prefix of its metadata keys
   ModelFamily family = ModelFamily::kDecoder;
+  EncoderFeatures encoder;  // encoders only; decoders write {}
   // Hugging Face config.json model_type values the planner maps to this row.
   std::vector<std::string_view> hf_model_types;
   RopeLayout rope_layout = RopeLayout::kAdjacentPairs;

@@ -7,6 +7,7 @@
 
 #include "gguf/file.h"
 #include "models/architecture.h"
+#include "models/encoder_tensors.h"
 #include "models/synthetic_random.h"
 #include "models/weight_policy.h"
 
@@ -138,37 +139,50 @@ std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
 
 constexpr int64_t kBertTokenTypes = 2;
 
-std::vector<TensorPlan> bert_plan(const SyntheticSpec& spec, int64_t vocab) {
-  const int64_t dim = spec.dim, ffn = default_ffn(spec);
+std::vector<TensorPlan> encoder_plan(const SyntheticSpec& spec, int64_t vocab) {
   constexpr float kTableStd = 0.1f;
+  const EncoderShape shape{.layers = spec.layers,
+                           .dim = spec.dim,
+                           .ffn = default_ffn(spec),
+                           .vocab = vocab,
+                           .context = spec.context,
+                           .token_types = kBertTokenTypes,
+                           .rerank_outputs = spec.rerank ? 1 : 0};
   std::vector<TensorPlan> plan;
-  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}, {}});
-  plan.push_back({"token_types.weight", {dim, kBertTokenTypes}, {0.0f, kTableStd}, {}});
-  plan.push_back({"position_embd.weight", {dim, spec.context}, {0.0f, kTableStd}, {}});
-  plan.push_back({"token_embd_norm.weight", {dim}, norm_init(), {}});
-  plan.push_back({"token_embd_norm.bias", {dim}, bias_init(), {}});
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    for (const char* proj : {"attn_q", "attn_k", "attn_v"}) {
-      plan.push_back({p + proj + ".weight", {dim, dim}, matrix_init(dim), {}});
-      plan.push_back({p + proj + ".bias", {dim}, bias_init(), {}});
+  for (const EncoderTensorSlot& slot : encoder_tensors(architecture_of(spec), shape)) {
+    using T = EncoderTensor;
+    Init init = matrix_init(slot.dims[0]);
+    switch (slot.what) {
+      case T::kTokenEmbedding:
+        init = {0.0f, kEmbeddingStd};
+        break;
+      case T::kTokenTypes:
+      case T::kPositions:
+        init = {0.0f, kTableStd};
+        break;
+      case T::kEmbedNorm:
+      case T::kAttnNorm:
+      case T::kOutputNorm:
+        init = norm_init();
+        break;
+      case T::kEmbedNormBias:
+      case T::kQBias:
+      case T::kKBias:
+      case T::kVBias:
+      case T::kQkvBias:
+      case T::kAttnOutputBias:
+      case T::kAttnNormBias:
+      case T::kUpBias:
+      case T::kDownBias:
+      case T::kOutputNormBias:
+      case T::kClsBias:
+      case T::kClsOutputBias:
+        init = bias_init();
+        break;
+      default:
+        break;
     }
-    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim), {}});
-    plan.push_back({p + "attn_output.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "attn_output_norm.weight", {dim}, norm_init(), {}});
-    plan.push_back({p + "attn_output_norm.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim), {}});
-    plan.push_back({p + "ffn_up.bias", {ffn}, bias_init(), {}});
-    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn), {}});
-    plan.push_back({p + "ffn_down.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "layer_output_norm.weight", {dim}, norm_init(), {}});
-    plan.push_back({p + "layer_output_norm.bias", {dim}, bias_init(), {}});
-  }
-  if (spec.rerank) {
-    plan.push_back({"cls.weight", {dim, dim}, matrix_init(dim), {}});
-    plan.push_back({"cls.bias", {dim}, bias_init(), {}});
-    plan.push_back({"cls.output.weight", {dim, 1}, matrix_init(dim), {}});
-    plan.push_back({"cls.output.bias", {1}, bias_init(), {}});
+    plan.push_back({slot.name, slot.dims, init, {}});
   }
   return plan;
 }
@@ -238,9 +252,10 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
     for (uint32_t p = 0; p < std::size(kPoolingNames); ++p) {
       if (spec.pooling == kPoolingNames[p]) pooling = p;
     }
-    writer.set("bert.attention.layer_norm_epsilon", Value::f32(arch.rms_eps));
-    writer.set("bert.attention.causal", Value::boolean(false));
-    writer.set("bert.pooling_type", Value::u32(pooling));
+    writer.set(a + ".attention.layer_norm_epsilon", Value::f32(arch.rms_eps));
+    writer.set(a + ".attention.causal", Value::boolean(false));
+    writer.set(a + ".pooling_type", Value::u32(pooling));
+    if (!arch.encoder.position_table) writer.set(a + ".rope.freq_base", Value::f32(arch.rope_base));
     writer.set("tokenizer.ggml.token_type_count", Value::u32(kBertTokenTypes));
     return;
   }
@@ -312,9 +327,12 @@ Status validate(const SyntheticSpec& spec) {
   if (encoder && spec.kv_heads > 0 && spec.kv_heads != spec.heads) {
     return invalid_argument("--kv-heads: " + spec.arch + " has no grouped-query attention");
   }
-  if (!encoder && spec.rerank) return invalid_argument("--rerank needs an encoder (bert)");
+  if (!encoder && spec.rerank)
+    return invalid_argument("--rerank needs an encoder (" +
+                            architecture_names(ModelFamily::kEncoder) + ")");
   if (!spec.pooling.empty() && !encoder)
-    return invalid_argument("--pooling needs an encoder (bert)");
+    return invalid_argument("--pooling needs an encoder (" +
+                            architecture_names(ModelFamily::kEncoder) + ")");
   if (encoder && (spec.tied_output || spec.llama3_rope)) {
     return invalid_argument(std::string(spec.tied_output ? "--tied-output" : "--llama3-rope") +
                             " needs a decoder");
@@ -327,9 +345,9 @@ Status validate(const SyntheticSpec& spec) {
   if (spec.pooling == "rank" && !spec.rerank)
     return invalid_argument("--pooling rank needs --rerank (the classification head)");
   if (encoder && spec.vocab_from.empty()) {
-    return invalid_argument(
-        "bert needs --vocab-from a WordPiece vocabulary GGUF "
-        "(e.g. ggml-vocab-bert-bge.gguf)");
+    return invalid_argument(spec.arch +
+                            " needs --vocab-from a WordPiece vocabulary GGUF "
+                            "(e.g. ggml-vocab-bert-bge.gguf)");
   }
   constexpr int64_t kMaxDimension = int64_t{1} << 20;
   for (int64_t v : {spec.layers, spec.dim, spec.ffn, spec.heads, spec.head_dim, spec.context}) {
@@ -366,7 +384,7 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
   }
 
   const std::vector<TensorPlan> plan =
-      is_encoder(spec) ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);
+      is_encoder(spec) ? encoder_plan(spec, vocab) : decoder_plan(spec, vocab);
   int fallback_count = 0;
   for (const TensorPlan& t : plan) {
     DType type = DType::kF32;

@@ -19,7 +19,7 @@ struct SyntheticSpec {
   std::string arch = "llama";  // a general.architecture of models/architecture.h
   int64_t layers = 2;
   int64_t dim = 64;
-  int64_t ffn = 0;  // 0: 4 × dim for bert, 8/3 × dim rounded up to 32 for llama/qwen2
+  int64_t ffn = 0;  // 0: 4 × dim for encoders, 8/3 × dim rounded up to 32 for decoders
   int64_t heads = 4;
   int64_t kv_heads = 0;  // 0: same as heads
   int64_t head_dim = 0;  // decoders: 0 is dim / heads; another value is written as key_length

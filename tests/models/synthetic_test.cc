@@ -98,6 +98,28 @@ TEST(SyntheticModelTest, BertEncoderAndRerankHead) {
   EXPECT_FALSE(*f.get_bool("bert.attention.causal"));
 }
 
+TEST(SyntheticModelTest, NomicBertLayoutAndHyperparameters) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "nomic-bert";
+  spec.dim = 32;
+  spec.heads = 4;
+  spec.context = 128;
+  spec.vocab_from = vocab_path("ggml-vocab-bert-bge.gguf");
+  gguf::File f = pack_and_open(spec, dir.file("n.gguf"));
+  EXPECT_EQ(dims_of(f, "blk.1.attn_qkv.weight"), (std::vector<int64_t>{32, 96}));
+  EXPECT_EQ(dims_of(f, "blk.1.ffn_gate.weight"), (std::vector<int64_t>{32, 128}));
+  EXPECT_EQ(dims_of(f, "token_types.weight"), (std::vector<int64_t>{32, 2}));
+  for (const char* absent : {"position_embd.weight", "blk.0.attn_q.weight", "blk.0.ffn_up.bias"}) {
+    EXPECT_EQ(f.find_tensor(absent), nullptr) << absent;
+  }
+  // As llama.cpp's converter writes nomic-embed-text: keys under the architecture's own prefix.
+  EXPECT_EQ(*f.get_u64("nomic-bert.pooling_type"), 1u);
+  EXPECT_EQ(*f.get_f64("nomic-bert.rope.freq_base"), 1000.0);
+  EXPECT_EQ(*f.get_u64("nomic-bert.context_length"), 128u);
+  EXPECT_EQ(f.find("bert.pooling_type"), nullptr);
+}
+
 TEST(SyntheticModelTest, SameSeedSameBytesOtherSeedOtherWeights) {
   TempDir dir;
   SyntheticSpec spec;
