@@ -94,6 +94,9 @@ Action register_pack(CLI::App& root) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--rerank", spec.rerank,
                 "Encoders: add the reranker head (cls, cls.output), pooling rank");
+  cmd->add_flag("--xlm-roberta", spec.xlm_roberta,
+                "bert: XLM-RoBERTa's layout (bge-m3, bge-reranker-v2-m3): one token type, "
+                "a SentencePiece unigram ('t5') vocabulary, generated unless --vocab-from");
   cmd->add_option(
          "--pooling", spec.pooling,
          "Encoders: <arch>.pooling_type none, mean, cls, last or rank (default: mean, or rank "

@@ -44,7 +44,8 @@ const std::vector<Architecture>& architectures() {
        .rms_eps = 1e-6f,
        .rope_base = 1e6f,
        .tokenizer_models = {"gpt2", "llama"}},
-      // BERT-style encoders (bge, e5, MiniLM) and their rerankers.
+      // BERT-style encoders (bge, e5, MiniLM) and their rerankers; XLM-RoBERTa ones (bge-m3,
+      // bge-reranker-v2-m3) are the same blocks with a SentencePiece unigram ("t5") vocabulary.
       {.name = "bert",
        .family = ModelFamily::kEncoder,
        .encoder = {},
@@ -55,7 +56,7 @@ const std::vector<Architecture>& architectures() {
        .explicit_head_dim = false,
        .rms_eps = 1e-12f,
        .rope_base = 0.0f,
-       .tokenizer_models = {"bert"}},
+       .tokenizer_models = {"bert", "t5"}},
       // nomic-embed-text v1 / v1.5: BERT's post-norm blocks with NEOX RoPE instead of position
       // embeddings, fused QKV, SwiGLU and no projection biases (its converter asserts them off).
       {.name = "nomic-bert",

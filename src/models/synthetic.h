@@ -1,8 +1,8 @@
 // Synthetic models: GGUF files with the exact tensor layout and metadata of a real architecture
 // (any row of models/architecture.h) but deterministic pseudo-random weights. Tests and demos use
 // these instead of downloaded models. The tokenizer is copied from a vocabulary GGUF
-// (../shared/testdata/vocab holds real ones), or, for decoder models, a minimal byte-level
-// SentencePiece vocabulary is generated.
+// (../shared/testdata/vocab holds real ones), or generated: a minimal byte-level SentencePiece
+// vocabulary for decoders, a small unigram one for the XLM-RoBERTa layout.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ struct SyntheticSpec {
   bool llama3_rope = false;  // decoders: write rope_freqs.weight as Llama 3.1's rope scaling does
   bool rerank = false;       // bert: add the classification head, pooling "rank"
   std::string pooling;       // bert: none|mean|cls|last|rank; empty: rank with --rerank, else mean
+  // bert: XLM-RoBERTa's layout as llama.cpp converts bge-m3 / bge-reranker-v2-m3: one token type,
+  // LayerNorm eps 1e-5, a SentencePiece unigram ("t5") vocabulary (generated unless vocab_from).
+  bool xlm_roberta = false;
   std::string
       chat_template;  // Jinja source stored as tokenizer.chat_template (empty: keep the vocab's)
 };

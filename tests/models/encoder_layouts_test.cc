@@ -1,7 +1,8 @@
 // The encoder rows beyond BERT: nomic-bert (RoPE instead of a position table, fused QKV, SwiGLU,
-// no projection biases): what the loader binds, that the packed batch still equals each sequence
-// alone, and that malformed files name the tensor and the expected shape. Numbers against an
-// independent implementation: tests/reference/test_bert_forward.py.
+// no projection biases) and bert files in XLM-RoBERTa's layout (one token type, a unigram
+// vocabulary): what the loader binds, that the packed batch still equals each sequence alone, and
+// that malformed files name the tensor and the expected shape. Numbers against an independent
+// implementation: tests/reference/test_bert_forward.py.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -32,6 +33,19 @@ SyntheticSpec small_nomic() {
   spec.context = 48;
   spec.seed = 3;
   spec.vocab_from = testing::vocab_path("ggml-vocab-bert-bge.gguf");
+  return spec;
+}
+
+SyntheticSpec small_xlm_roberta() {
+  SyntheticSpec spec;
+  spec.arch = "bert";
+  spec.xlm_roberta = true;
+  spec.layers = 2;
+  spec.dim = kDim;
+  spec.heads = 4;
+  spec.context = 48;
+  spec.seed = 3;
+  spec.rerank = true;
   return spec;
 }
 
@@ -171,6 +185,35 @@ TEST(EncoderLayouts, NomicBertSeparateProjectionsAreNotItsLayout) {
   EXPECT_NE(model.status().message().find("missing tensor 'blk.0.attn_qkv.weight'"),
             std::string::npos)
       << model.status().message();
+}
+
+TEST(EncoderLayouts, XlmRobertaLayoutLoadsAndScoresFromIds) {
+  TempDir dir;
+  const std::string path = testing::write_synthetic(dir, small_xlm_roberta(), "xlmr.gguf");
+  gguf::File file = testing::must(gguf::File::open(path));
+  EXPECT_EQ(*file.get_string("tokenizer.ggml.model"), "t5");
+  EXPECT_EQ(*file.get_u64("tokenizer.ggml.token_type_count"), 1u);
+  std::unique_ptr<BertModel> model = load(path);
+  const BertConfig& c = model->config();
+  EXPECT_EQ(c.arch, "bert");
+  EXPECT_EQ(c.token_types, 1);
+  EXPECT_FLOAT_EQ(c.norm_eps, 1e-5f);
+  EXPECT_TRUE(c.rerank_head);
+  EXPECT_EQ(c.pooling, Pooling::kRank);
+  // <s> query </s></s> document </s>, one segment, as llama.cpp frames XLM-RoBERTa pairs.
+  const std::vector<int32_t> pair = {0, 30, 31, 2, 2, 40, 41, 42, 2}, other = {0, 30, 2, 2, 50, 2};
+  const EncoderSequence batch[] = {{pair, {}}, {other, {}}};
+  const EncoderOutput scores = testing::must(model->encode(batch, Pooling::kRank));
+  ASSERT_EQ(scores.rows.size(), 2u);
+  EXPECT_TRUE(std::isfinite(scores.rows[0]) && std::isfinite(scores.rows[1]));
+  EXPECT_NE(scores.rows[0], scores.rows[1]);
+  // Segment B does not exist in a one-type model.
+  const std::vector<int32_t> types(pair.size(), 1);
+  const EncoderSequence typed[] = {{pair, types}};
+  Result<EncoderOutput> refused = model->encode(typed, Pooling::kRank);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("not below the 1 types"), std::string::npos)
+      << refused.status().message();
 }
 
 }  // namespace
