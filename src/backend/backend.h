@@ -117,7 +117,8 @@ class Backend {
   // y = x / sqrt(mean(x²) + eps) · w, per row.
   virtual void rms_norm(const float* x, const float* w, float* y, int64_t rows, int64_t n,
                         float eps) = 0;
-  // x = layer_norm(x + residual + bias) · w + b per row; residual and bias may be null (both).
+  // x = layer_norm(x + residual + bias) · w + b per row; residual may be null (then bias is
+  // ignored), and bias may be null alone (projections without biases).
   virtual void layer_norm(float* x, const float* residual, const float* bias, const float* w,
                           const float* b, int64_t rows, int64_t n, float eps) = 0;
   // Rotates row r (n_heads vectors of head_dim, rows `stride` floats apart) for positions[r].

@@ -145,8 +145,9 @@ std::vector<std::string> synthetic_texts(const Vocabulary& vocab, int64_t n_text
 }  // namespace
 
 void add_encode_run_flags(CLI::App& cmd, EncodeRunFlags& flags) {
-  cmd.add_flag("--embed", flags.embed,
-               "Embed each line of -f with a BERT-family model; prints one JSON array per line");
+  cmd.add_flag(
+      "--embed", flags.embed,
+      "Embed each line of -f with an encoder (bert, nomic-bert); prints one JSON array per line");
   cmd.add_option_function<std::string>(
       "--rerank",
       [&flags](const std::string& query) {
@@ -159,7 +160,7 @@ void add_encode_run_flags(CLI::App& cmd, EncodeRunFlags& flags) {
                  "Texts (--embed) or documents (--rerank), one per "
                  "line; - reads stdin");
   cmd.add_option("--pooling", flags.pooling,
-                 "--embed: override bert.pooling_type: none, mean, cls or last")
+                 "--embed: override the model's pooling_type: none, mean, cls or last")
       ->check(CLI::IsMember({"none", "mean", "cls", "last"}));
   cmd.add_flag("--no-normalize", flags.no_normalize, "--embed: do not L2-normalize embeddings");
   cmd.add_flag("--no-truncate", flags.no_truncate,
@@ -196,8 +197,8 @@ int run_encode(const std::string& model_path, int threads, const EncodeRunFlags&
   if (flags.embed && flags.pooling.empty() &&
       (*encoder)->model().config().pooling == Pooling::kNone) {
     return report_error(
-        "run", invalid_argument(model_path +
-                                " has bert.pooling_type none: it gives one vector per token, not "
+        "run", invalid_argument(model_path + " has " + (*encoder)->model().config().arch +
+                                ".pooling_type none: it gives one vector per token, not "
                                 "one per text; choose --pooling mean, cls or last (or --pooling "
                                 "none to print the token vectors)"));
   }

@@ -70,7 +70,7 @@ Action register_pack(CLI::App& root) {
   cmd->add_option("--layers", spec.layers, "Transformer blocks")->capture_default_str();
   cmd->add_option("--dim", spec.dim, "Embedding width")->capture_default_str();
   cmd->add_option("--ffn", spec.ffn,
-                  "Feed-forward width (default: 8/3·dim for decoders, 4·dim for bert)");
+                  "Feed-forward width (default: 8/3·dim for decoders, 4·dim for encoders)");
   cmd->add_option("--heads", spec.heads, "Attention heads")->capture_default_str();
   cmd->add_option("--kv-heads", spec.kv_heads,
                   "KV heads for grouped-query attention (default: --heads)");
@@ -105,10 +105,14 @@ Action register_pack(CLI::App& root) {
                   "Store this Jinja file as tokenizer.chat_template")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--rerank", spec.rerank,
-                "bert: add the reranker head (cls, cls.output), pooling rank");
-  cmd->add_option("--pooling", spec.pooling,
-                  "bert: bert.pooling_type none, mean, cls, last or rank (default: mean, or rank "
-                  "with --rerank)")
+                "Encoders: add the reranker head (cls, cls.output), pooling rank");
+  cmd->add_flag("--xlm-roberta", spec.xlm_roberta,
+                "bert: XLM-RoBERTa's layout (bge-m3, bge-reranker-v2-m3): one token type, "
+                "a SentencePiece unigram ('t5') vocabulary, generated unless --vocab-from");
+  cmd->add_option(
+         "--pooling", spec.pooling,
+         "Encoders: <arch>.pooling_type none, mean, cls, last or rank (default: mean, or rank "
+         "with --rerank)")
       ->check(CLI::IsMember({"none", "mean", "cls", "last", "rank"}));
   return [options] { return run_pack(*options); };
 }

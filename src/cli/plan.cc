@@ -14,6 +14,7 @@
 
 #include "base/byte_size.h"
 #include "cli/command.h"
+#include "models/architecture.h"
 #include "plan/calibrate.h"
 #include "plan/emit_config.h"
 #include "plan/fleet.h"
@@ -203,7 +204,8 @@ Action register_plan(CLI::App& root) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--dims", f->dims,
                   "Model by dimensions: layers=,dim=,heads=,kv_heads=,ffn=,vocab=[,context=,"
-                  "head_dim=,tied=1,kind=embed|rerank,arch=qwen2|qwen3|bert]");
+                  "head_dim=,tied=1,kind=embed|rerank,arch=NAME] (arch: " +
+                      architecture_names() + ")");
   cmd->add_option("--name", f->name, "Model name in the report");
   cmd->add_option("--fleet", f->fleet, "Fleet YAML: many models with workloads")
       ->check(CLI::ExistingFile);

@@ -10,6 +10,7 @@ const std::vector<Architecture>& architectures() {
       // pairs rotate; Llama 3.1+ files add rope_freqs.weight.
       {.name = "llama",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"llama", "mistral"},
        .rope_layout = RopeLayout::kAdjacentPairs,
        .qkv_bias = false,
@@ -21,6 +22,7 @@ const std::vector<Architecture>& architectures() {
       // Qwen 2 / 2.5: biases on q, k, v; NEOX rotation.
       {.name = "qwen2",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"qwen2"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = true,
@@ -33,6 +35,7 @@ const std::vector<Architecture>& architectures() {
       // size of its own (128 where dim / heads is 64 or 80).
       {.name = "qwen3",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"qwen3"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = false,
@@ -46,6 +49,7 @@ const std::vector<Architecture>& architectures() {
       // and logits (30), sliding windows of 4096 on every other layer, head size 256.
       {.name = "gemma2",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"gemma2"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = false,
@@ -68,6 +72,7 @@ const std::vector<Architecture>& architectures() {
       // (window 512-1024, base 10000) to one global (base 1e6, linear scaling on the larger ones).
       {.name = "gemma3",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"gemma3", "gemma3_text"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = false,
@@ -88,6 +93,7 @@ const std::vector<Architecture>& architectures() {
       // LongRoPE's per-pair divisors (long and short) and an attention factor.
       {.name = "phi3",
        .family = ModelFamily::kDecoder,
+       .encoder = {},
        .hf_model_types = {"phi3"},
        .rope_layout = RopeLayout::kNeox,
        .qkv_bias = false,
@@ -99,9 +105,11 @@ const std::vector<Architecture>& architectures() {
        .rms_eps = 1e-5f,
        .rope_base = 1e4f,
        .tokenizer_models = {"llama", "gpt2"}},
-      // BERT-style encoders (bge, e5, MiniLM) and their rerankers.
+      // BERT-style encoders (bge, e5, MiniLM) and their rerankers; XLM-RoBERTa ones (bge-m3,
+      // bge-reranker-v2-m3) are the same blocks with a SentencePiece unigram ("t5") vocabulary.
       {.name = "bert",
        .family = ModelFamily::kEncoder,
+       .encoder = {},
        .hf_model_types = {"bert", "roberta", "xlm-roberta"},
        .rope_layout = RopeLayout::kAdjacentPairs,
        .qkv_bias = true,
@@ -109,6 +117,20 @@ const std::vector<Architecture>& architectures() {
        .explicit_head_dim = false,
        .rms_eps = 1e-12f,
        .rope_base = 0.0f,
+       .tokenizer_models = {"bert", "t5"}},
+      // nomic-embed-text v1 / v1.5: BERT's post-norm blocks with NEOX RoPE instead of position
+      // embeddings, fused QKV, SwiGLU and no projection biases (its converter asserts them off).
+      {.name = "nomic-bert",
+       .family = ModelFamily::kEncoder,
+       .encoder = {.position_table = false, .gated_ffn = true, .projection_biases = false},
+       .hf_model_types = {"nomic_bert"},
+       .rope_layout = RopeLayout::kNeox,
+       .qkv_bias = false,
+       .qk_norm = false,
+       .explicit_head_dim = false,
+       .fused_qkv = true,
+       .rms_eps = 1e-12f,
+       .rope_base = 1000.0f,
        .tokenizer_models = {"bert"}},
   };
   return kRows;

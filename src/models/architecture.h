@@ -23,9 +23,23 @@ enum class FfnActivation {
   kGeluTanh,  // GeGLU with GELU's tanh form (gemma)
 };
 
+// How an encoder's blocks differ between families (rows of family kEncoder; decoders leave the
+// defaults). BERT is all defaults; nomic-bert rotates q and k instead of adding positions, gates
+// its feed-forward and has no projection biases (and fuses q/k/v: the row's fused_qkv).
+struct EncoderFeatures {
+  // Learned absolute positions (position_embd.weight); false: RoPE on q and k, as the row's
+  // rope_layout says, with `<arch>.rope.freq_base`.
+  bool position_table = true;
+  // SwiGLU feed-forward, down(silu(gate(x)) · up(x)), instead of down(gelu(up(x) + b)).
+  bool gated_ffn = false;
+  // Biases on the attention output and feed-forward projections (q/k/v biases: qkv_bias).
+  bool projection_biases = true;
+};
+
 struct Architecture {
   std::string_view name;  // general.architecture, and the prefix of its metadata keys
   ModelFamily family = ModelFamily::kDecoder;
+  EncoderFeatures encoder;  // encoders only; decoders write {}
   // Hugging Face config.json model_type values the planner maps to this row.
   std::vector<std::string_view> hf_model_types;
   RopeLayout rope_layout = RopeLayout::kAdjacentPairs;
@@ -34,7 +48,7 @@ struct Architecture {
   // The head size is its own hyperparameter (attention.key_length), not dim / heads.
   bool explicit_head_dim = false;
   // Fused projections as the family's converter writes them: attn_qkv.weight (rows Q, then K,
-  // then V) and ffn_up.weight holding the gate rows, then the up rows (phi3).
+  // then V; phi3, nomic-bert) and ffn_up.weight holding the gate rows, then the up rows (phi3).
   bool fused_qkv = false;
   bool fused_gate_up = false;
   // An RMSNorm of each block's output before it joins the residual stream (attn_post_norm,

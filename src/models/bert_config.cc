@@ -5,7 +5,36 @@
 namespace tessera {
 namespace {
 
-constexpr std::string_view kArch = "bert";
+// RoPE of rows without a position table. llama.cpp's defaults where the file is silent: the whole
+// head rotates, base 10000. Scaling is refused: no encoder file of the table uses it.
+Status load_rope(const gguf::File& file, BertConfig& c) {
+  const std::string& a = c.arch;
+  c.rope.layout = c.architecture->rope_layout;
+  c.rope.n_rot = c.head_dim;
+  if (file.find(a + ".rope.dimension_count")) {
+    TESSERA_ASSIGN_OR_RETURN(c.rope.n_rot, required_dim(file, a + ".rope.dimension_count"));
+  }
+  if (c.rope.n_rot > c.head_dim || c.rope.n_rot % 2 != 0) {
+    return data_loss(file.name() + ": " + a + " rotates " + std::to_string(c.rope.n_rot) +
+                     " dimensions per head; expected an even number up to the head size " +
+                     std::to_string(c.head_dim));
+  }
+  c.rope.freq_base = 10000.0f;
+  if (file.find(a + ".rope.freq_base")) {
+    TESSERA_ASSIGN_OR_RETURN(double base, file.get_f64(a + ".rope.freq_base"));
+    if (!(base > 1.0 && base < 1e12)) {  // also refuses NaN and infinity
+      return data_loss(file.name() + ": " + a + ".rope.freq_base = " + std::to_string(base) +
+                       " is not a RoPE base (expected a finite value above 1)");
+    }
+    c.rope.freq_base = static_cast<float>(base);
+  }
+  if (const gguf::Value* type = file.find(a + ".rope.scaling.type");
+      type && !(type->is_string() && type->as_string() == "none")) {
+    return unimplemented(file.name() + ": " + a +
+                         ".rope.scaling.type: RoPE scaling is not supported for encoders");
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -35,13 +64,11 @@ Result<Pooling> pooling_from_name(std::string_view name) {
 }
 
 Result<BertConfig> load_bert_config(const gguf::File& file) {
-  TESSERA_ASSIGN_OR_RETURN(std::string arch, file.architecture());
-  if (arch != kArch) {
-    return unimplemented(file.name() + ": architecture '" + arch +
-                         "' is not supported by the encoder engine (supported: bert)");
-  }
   BertConfig c;
-  const std::string a(kArch);
+  TESSERA_ASSIGN_OR_RETURN(c.arch, file.architecture());
+  TESSERA_ASSIGN_OR_RETURN(c.architecture,
+                           require_architecture(c.arch, ModelFamily::kEncoder, file.name()));
+  const std::string& a = c.arch;
   TESSERA_ASSIGN_OR_RETURN(c.n_layers, required_dim(file, a + ".block_count"));
   TESSERA_ASSIGN_OR_RETURN(c.dim, required_dim(file, a + ".embedding_length"));
   TESSERA_ASSIGN_OR_RETURN(c.ffn, required_dim(file, a + ".feed_forward_length"));
@@ -53,6 +80,7 @@ Result<BertConfig> load_bert_config(const gguf::File& file) {
                      std::to_string(c.n_heads));
   }
   c.head_dim = c.dim / c.n_heads;
+  if (!c.architecture->encoder.position_table) TESSERA_RETURN_IF_ERROR(load_rope(file, c));
   if (file.find(a + ".attention.layer_norm_epsilon")) {
     TESSERA_ASSIGN_OR_RETURN(double eps, file.get_f64(a + ".attention.layer_norm_epsilon"));
     c.norm_eps = static_cast<float>(eps);
@@ -79,6 +107,16 @@ Result<BertConfig> load_bert_config(const gguf::File& file) {
     TESSERA_ASSIGN_OR_RETURN(c.vocab, required_dim(file, a + ".vocab_size"));
   }
   return c;
+}
+
+EncoderShape BertConfig::shape() const {
+  return EncoderShape{.layers = n_layers,
+                      .dim = dim,
+                      .ffn = ffn,
+                      .vocab = vocab,
+                      .context = context,
+                      .token_types = token_types,
+                      .rerank_outputs = rerank_head ? rerank_outputs : 0};
 }
 
 }  // namespace tessera

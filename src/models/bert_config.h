@@ -1,5 +1,6 @@
-// Hyperparameters of BERT-family encoders (general.architecture = "bert": BGE, MiniLM, E5,
-// BERT cross-encoders) read from GGUF metadata, with errors that name the file and key.
+// Hyperparameters of the encoders the architecture table lists ("bert": BGE, MiniLM, E5, BERT and
+// XLM-RoBERTa cross-encoders; "nomic-bert": nomic-embed-text) read from GGUF metadata under the
+// architecture's prefix, with errors that name the file and key.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,9 @@
 
 #include "base/status.h"
 #include "gguf/file.h"
+#include "models/architecture.h"
+#include "models/encoder_tensors.h"
+#include "tensor/rope_params.h"
 
 namespace tessera {
 
@@ -27,12 +31,14 @@ const char* pooling_name(Pooling pooling);
 Result<Pooling> pooling_from_name(std::string_view name);
 
 struct BertConfig {
+  std::string arch;
+  const Architecture* architecture = nullptr;  // the table row of `arch`
   int64_t n_layers = 0;
   int64_t dim = 0;
   int64_t ffn = 0;
   int64_t n_heads = 0;
   int64_t head_dim = 0;
-  int64_t context = 0;      // positions (rows of position_embd)
+  int64_t context = 0;      // the longest sequence (and the rows of position_embd, if any)
   int64_t vocab = 0;        // filled from token_embd when the metadata lacks it
   int64_t token_types = 0;  // rows of token_types (0: the model has no segment embeddings)
   float norm_eps = 1e-12f;
@@ -40,9 +46,16 @@ struct BertConfig {
   std::optional<Pooling> pooling;
   bool rerank_head = false;    // cls.output present (cls.weight optional)
   int64_t rerank_outputs = 0;  // rows of cls.output; the score is the first
+  // Rows without a position table: RoPE over the whole head (`<arch>.rope.freq_base`, default
+  // 10000 as llama.cpp's; `<arch>.rope.dimension_count` may rotate fewer dimensions).
+  RopeParams rope{};
+
+  // The tensor layout implied so far (token_types and rerank_outputs once the weights are read).
+  EncoderShape shape() const;
 };
 
-// Unimplemented for other architectures and for causal BERT variants (`bert.attention.causal`).
+// Unimplemented for decoders, unknown architectures and causal variants
+// (`<arch>.attention.causal`).
 Result<BertConfig> load_bert_config(const gguf::File& file);
 
 }  // namespace tessera

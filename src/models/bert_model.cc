@@ -13,6 +13,10 @@ Result<std::unique_ptr<BertModel>> BertModel::load(const std::string& path, Back
   TESSERA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
   TESSERA_ASSIGN_OR_RETURN(BertConfig config, load_bert_config(file));
   TESSERA_ASSIGN_OR_RETURN(BertWeights weights, load_bert_weights(file, config));
+  if (!config.architecture->encoder.gated_ffn && !config.architecture->encoder.projection_biases) {
+    return unimplemented(path + ": " + config.arch +
+                         ": a GELU feed-forward without biases has no forward pass here");
+  }
   std::unique_ptr<BertModel> m(
       new BertModel(std::move(file), std::move(config), std::move(weights), backend));
   m->weights_.add_to(m->placed_);
@@ -23,7 +27,8 @@ Result<std::unique_ptr<BertModel>> BertModel::load(const std::string& path, Back
                          .head_dim = c.head_dim,
                          .ffn = c.ffn,
                          .outputs = c.rerank_head ? c.rerank_outputs : 0,
-                         .context = c.context};
+                         .context = c.context,
+                         .gated_ffn = c.architecture->encoder.gated_ffn};
   // A sequence as long as the context always fits, alone.
   m->workspace_ = encoder_workspace(dims, std::max(max_batch_tokens, c.context), backend.lanes());
   TESSERA_ASSIGN_OR_RETURN(
@@ -84,8 +89,9 @@ Status BertModel::check_batch(std::span<const EncoderSequence> batch, Pooling po
   return {};
 }
 
-// x = LayerNorm(token_embd[id] + positions[pos] + token_types[type]) for every packed token.
-void BertModel::embed(std::span<const EncoderSequence> batch, float* x) {
+// x = LayerNorm(token_embd[id] + positions[pos] + token_types[type]) for every packed token
+// (without positions[pos] for RoPE encoders, which rotate q and k by the uploaded positions).
+const int32_t* BertModel::embed(std::span<const EncoderSequence> batch, float* x) {
   Backend& be = backend_;
   const EncoderWorkspace& w = workspace_;
   const BertWeights& wt = weights_;
@@ -105,10 +111,12 @@ void BertModel::embed(std::span<const EncoderSequence> batch, float* x) {
   const auto n = static_cast<int64_t>(ids_.size());
   const int64_t dim = config_.dim;
   be.get_rows(wt.token_embd, put(w.ids, ids_), n, x);
-  be.add_rows(wt.positions.data, put(w.positions, positions_), n, dim, x);
+  const int32_t* positions = put(w.positions, positions_);
+  if (!wt.positions.empty()) be.add_rows(wt.positions.data, positions, n, dim, x);
   if (!wt.token_types.empty()) be.add_rows(wt.token_types.data, put(w.types, types_), n, dim, x);
   be.layer_norm(x, nullptr, nullptr, wt.embd_norm_w.data, wt.embd_norm_b.data, n, dim,
                 config_.norm_eps);
+  return positions;
 }
 
 void BertModel::pool_rows(const float* x, Pooling pooling, EncoderOutput& out) {
@@ -167,7 +175,10 @@ Result<EncoderOutput> BertModel::encode(std::span<const EncoderSequence> batch, 
   float *x = f32(w.x), *q = f32(w.q), *k = f32(w.k), *v = f32(w.v), *att = f32(w.att);
   float* hidden = f32(w.hidden);
   void* staging = workspace_region<void>(scratch_, w.staging);
-  embed(batch, x);
+  const int32_t* positions = embed(batch, x);
+  const EncoderFeatures& features = c.architecture->encoder;
+  // Absent biases are empty vectors: null data, which layer_norm takes as "no bias".
+  const auto bias = [](const F32Vector& b) { return b.empty() ? nullptr : b.data; };
 
   PackedAttention a;
   a.q = q;
@@ -183,16 +194,31 @@ Result<EncoderOutput> BertModel::encode(std::span<const EncoderSequence> batch, 
     be.matmul(L.wq, x, n, q, staging);
     be.matmul(L.wk, x, n, k, staging);
     be.matmul(L.wv, x, n, v, staging);
-    be.add_bias(q, L.bq.data, n, dim);
-    be.add_bias(k, L.bk.data, n, dim);
-    be.add_bias(v, L.bv.data, n, dim);
+    if (!L.bq.empty()) {
+      be.add_bias(q, L.bq.data, n, dim);
+      be.add_bias(k, L.bk.data, n, dim);
+      be.add_bias(v, L.bv.data, n, dim);
+    }
+    if (!features.position_table) {
+      be.rope(q, positions, n, dim, c.n_heads, c.head_dim, c.rope);
+      be.rope(k, positions, n, dim, c.n_heads, c.head_dim, c.rope);
+    }
     be.packed_attention(a);
     be.matmul(L.wo, att, n, q, staging);  // q is free again: attention output
-    be.layer_norm(x, q, L.bo.data, L.attn_norm_w.data, L.attn_norm_b.data, n, dim, c.norm_eps);
-    be.matmul(L.w_up, x, n, hidden, staging);
-    be.bias_gelu(hidden, L.b_up.data, n, c.ffn);
+    be.layer_norm(x, q, bias(L.bo), L.attn_norm_w.data, L.attn_norm_b.data, n, dim, c.norm_eps);
+    if (features.gated_ffn) {
+      // down(silu(gate(x)) · up(x)), as llama.cpp's parallel SiLU feed-forward.
+      float* up = f32(w.up);
+      be.matmul(L.w_gate, x, n, hidden, staging);
+      be.matmul(L.w_up, x, n, up, staging);
+      if (!L.b_up.empty()) be.add_bias(up, L.b_up.data, n, c.ffn);
+      be.silu_mul(hidden, up, n * c.ffn);
+    } else {
+      be.matmul(L.w_up, x, n, hidden, staging);
+      be.bias_gelu(hidden, L.b_up.data, n, c.ffn);
+    }
     be.matmul(L.w_down, hidden, n, q, staging);
-    be.layer_norm(x, q, L.b_down.data, L.out_norm_w.data, L.out_norm_b.data, n, dim, c.norm_eps);
+    be.layer_norm(x, q, bias(L.b_down), L.out_norm_w.data, L.out_norm_b.data, n, dim, c.norm_eps);
   }
   EncoderOutput out;
   pool_rows(x, pooling, out);

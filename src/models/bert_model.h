@@ -1,5 +1,6 @@
-// A BERT-family encoder (embedders and cross-encoder rerankers), its forward pass written once
-// against a Backend.
+// An encoder of the architecture table (BERT, XLM-RoBERTa and nomic-bert embedders, BERT-style
+// cross-encoder rerankers), its forward pass written once against a Backend; it branches on the
+// row's features (position table or RoPE, GELU or SwiGLU, biases), never on the name.
 // One encode call runs a whole batch of sequences of different lengths as one packed step: the
 // tokens of all sequences sit back to back (no padding), every matrix product covers all of them,
 // and attention runs per (sequence, head) over that sequence's own tokens only, which is exactly
@@ -66,7 +67,8 @@ class BertModel {
         backend_(backend) {}
 
   Status check_batch(std::span<const EncoderSequence> batch, Pooling pooling) const;
-  void embed(std::span<const EncoderSequence> batch, float* x);
+  // Returns the packed positions (backend memory) for RoPE.
+  const int32_t* embed(std::span<const EncoderSequence> batch, float* x);
   void pool_rows(const float* x, Pooling pooling, EncoderOutput& out);
 
   gguf::File file_;  // owns the mapping the weights point into

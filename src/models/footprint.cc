@@ -67,6 +67,8 @@ uint64_t activation_bytes(const ModelShape& s, const FootprintRequest& r, int64_
     return decoder_workspace(d, r.batch_tokens, lanes).layout.bytes();
   }
   d.outputs = s.kind == ModelKind::kRerank ? rerank_outputs(s) : 0;
+  const Architecture* arch = find_architecture(s.arch);
+  d.gated_ffn = arch != nullptr && arch->encoder.gated_ffn;
   return encoder_workspace(d, std::max(r.batch_tokens, context), lanes).layout.bytes();
 }
 

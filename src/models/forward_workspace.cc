@@ -60,6 +60,7 @@ EncoderWorkspace encoder_workspace(const ForwardDims& d, int64_t tokens, int lan
   w.att = l.floats("att", n * u(d.dim));
   w.pooled = l.floats("pooled", n * u(d.dim));
   w.hidden = l.floats("hidden", n * u(d.ffn));
+  if (d.gated_ffn) w.up = l.floats("up", n * u(d.ffn));
   w.scores = l.floats("head scores", n * u(d.outputs));
   w.staging = l.add("matmul staging", matmul_staging_bytes(tokens, std::max(d.dim, d.ffn)), 1);
   w.attention = l.floats("attention tiles", packed_attention_scratch_floats(

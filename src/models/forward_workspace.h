@@ -19,9 +19,10 @@ struct ForwardDims {
   int64_t kv_dim = 0;  // n_kv_heads · head_dim (decoders)
   int64_t head_dim = 0;
   int64_t ffn = 0;
-  int64_t vocab = 0;    // decoders: logits per token
-  int64_t outputs = 0;  // encoders: the reranker head's outputs (0: none)
-  int64_t context = 0;  // tokens per sequence
+  int64_t vocab = 0;       // decoders: logits per token
+  int64_t outputs = 0;     // encoders: the reranker head's outputs (0: none)
+  int64_t context = 0;     // tokens per sequence
+  bool gated_ffn = false;  // encoders: a SwiGLU feed-forward keeps `up` beside its gate
 };
 
 // Decoders (llama, qwen2): a batch of up to `tokens` tokens, each attending up to `context`.
@@ -36,12 +37,13 @@ struct DecoderWorkspace {
 };
 DecoderWorkspace decoder_workspace(const ForwardDims& d, int64_t tokens, int lanes);
 
-// Encoders (bert): packed batches of up to `tokens` tokens. Regions: x q k v att pooled (F32
-// [tokens][dim]), hidden [tokens][ffn], head scores, matmul staging, per-lane attention tiles,
-// and the ids, positions and token types (int32).
+// Encoders (bert, nomic-bert): packed batches of up to `tokens` tokens. Regions: x q k v att
+// pooled (F32 [tokens][dim]), hidden [tokens][ffn] (and up [tokens][ffn] for gated
+// feed-forwards), head scores, matmul staging, per-lane attention tiles, and the ids, positions
+// and token types (int32).
 struct EncoderWorkspace {
   WorkspaceLayout layout;
-  uint64_t x, q, k, v, att, pooled, hidden, scores, staging, attention;
+  uint64_t x, q, k, v, att, pooled, hidden, up = 0, scores, staging, attention;
   uint64_t ids, positions, types;
   int64_t tokens = 0;
 };

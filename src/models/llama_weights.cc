@@ -26,11 +26,6 @@ Result<const gguf::TensorInfo*> find_tensor(const gguf::File& file, const std::s
   return t;
 }
 
-// Rows [first, first + rows) of a matrix, as a matrix of their own.
-WeightMatrix row_range(const WeightMatrix& m, int64_t first, int64_t rows) {
-  return WeightMatrix{m.row(first), m.type, m.in, rows};
-}
-
 }  // namespace
 
 Result<F32Vector> load_vector(const gguf::File& file, const std::string& name, int64_t n) {
@@ -131,16 +126,16 @@ Result<LlamaWeights> load_llama_weights(const gguf::File& file, LlamaConfig& c) 
       case T::kQkv: {
         TESSERA_ASSIGN_OR_RETURN(WeightMatrix qkv,
                                  load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
-        L->wq = row_range(qkv, 0, c.q_dim());
-        L->wk = row_range(qkv, c.q_dim(), c.kv_dim());
-        L->wv = row_range(qkv, c.q_dim() + c.kv_dim(), c.kv_dim());
+        L->wq = qkv.rows(0, c.q_dim());
+        L->wk = qkv.rows(c.q_dim(), c.kv_dim());
+        L->wv = qkv.rows(c.q_dim() + c.kv_dim(), c.kv_dim());
         continue;
       }
       case T::kGateUp: {
         TESSERA_ASSIGN_OR_RETURN(WeightMatrix gate_up,
                                  load_matrix(file, slot.name, slot.dims[0], slot.dims[1]));
-        L->w_gate = row_range(gate_up, 0, c.ffn);
-        L->w_up = row_range(gate_up, c.ffn, c.ffn);
+        L->w_gate = gate_up.rows(0, c.ffn);
+        L->w_up = gate_up.rows(c.ffn, c.ffn);
         continue;
       }
     }

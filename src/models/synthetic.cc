@@ -7,6 +7,7 @@
 
 #include "gguf/file.h"
 #include "models/architecture.h"
+#include "models/encoder_tensors.h"
 #include "models/synthetic_random.h"
 #include "models/weight_policy.h"
 
@@ -161,39 +162,60 @@ std::vector<TensorPlan> decoder_plan(const SyntheticSpec& spec, int64_t vocab) {
   return plan;
 }
 
+// BERT's segments A and B; XLM-RoBERTa has a single token type.
 constexpr int64_t kBertTokenTypes = 2;
+constexpr int64_t kXlmRobertaTokenTypes = 1;
+// XLM-RoBERTa's LayerNorm epsilon (its config's layer_norm_eps); BERT's is the row's 1e-12.
+constexpr float kXlmRobertaNormEps = 1e-5f;
 
-std::vector<TensorPlan> bert_plan(const SyntheticSpec& spec, int64_t vocab) {
-  const int64_t dim = spec.dim, ffn = default_ffn(spec);
+int64_t token_types_of(const SyntheticSpec& spec) {
+  return spec.xlm_roberta ? kXlmRobertaTokenTypes : kBertTokenTypes;
+}
+
+std::vector<TensorPlan> encoder_plan(const SyntheticSpec& spec, int64_t vocab) {
   constexpr float kTableStd = 0.1f;
+  const EncoderShape shape{.layers = spec.layers,
+                           .dim = spec.dim,
+                           .ffn = default_ffn(spec),
+                           .vocab = vocab,
+                           .context = spec.context,
+                           .token_types = token_types_of(spec),
+                           .rerank_outputs = spec.rerank ? 1 : 0};
   std::vector<TensorPlan> plan;
-  plan.push_back({"token_embd.weight", {dim, vocab}, {0.0f, kEmbeddingStd}, {}});
-  plan.push_back({"token_types.weight", {dim, kBertTokenTypes}, {0.0f, kTableStd}, {}});
-  plan.push_back({"position_embd.weight", {dim, spec.context}, {0.0f, kTableStd}, {}});
-  plan.push_back({"token_embd_norm.weight", {dim}, norm_init(), {}});
-  plan.push_back({"token_embd_norm.bias", {dim}, bias_init(), {}});
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    for (const char* proj : {"attn_q", "attn_k", "attn_v"}) {
-      plan.push_back({p + proj + ".weight", {dim, dim}, matrix_init(dim), {}});
-      plan.push_back({p + proj + ".bias", {dim}, bias_init(), {}});
+  for (const EncoderTensorSlot& slot : encoder_tensors(architecture_of(spec), shape)) {
+    using T = EncoderTensor;
+    Init init = matrix_init(slot.dims[0]);
+    switch (slot.what) {
+      case T::kTokenEmbedding:
+        init = {0.0f, kEmbeddingStd};
+        break;
+      case T::kTokenTypes:
+      case T::kPositions:
+        init = {0.0f, kTableStd};
+        break;
+      case T::kEmbedNorm:
+      case T::kAttnNorm:
+      case T::kOutputNorm:
+        init = norm_init();
+        break;
+      case T::kEmbedNormBias:
+      case T::kQBias:
+      case T::kKBias:
+      case T::kVBias:
+      case T::kQkvBias:
+      case T::kAttnOutputBias:
+      case T::kAttnNormBias:
+      case T::kUpBias:
+      case T::kDownBias:
+      case T::kOutputNormBias:
+      case T::kClsBias:
+      case T::kClsOutputBias:
+        init = bias_init();
+        break;
+      default:
+        break;
     }
-    plan.push_back({p + "attn_output.weight", {dim, dim}, matrix_init(dim), {}});
-    plan.push_back({p + "attn_output.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "attn_output_norm.weight", {dim}, norm_init(), {}});
-    plan.push_back({p + "attn_output_norm.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "ffn_up.weight", {dim, ffn}, matrix_init(dim), {}});
-    plan.push_back({p + "ffn_up.bias", {ffn}, bias_init(), {}});
-    plan.push_back({p + "ffn_down.weight", {ffn, dim}, matrix_init(ffn), {}});
-    plan.push_back({p + "ffn_down.bias", {dim}, bias_init(), {}});
-    plan.push_back({p + "layer_output_norm.weight", {dim}, norm_init(), {}});
-    plan.push_back({p + "layer_output_norm.bias", {dim}, bias_init(), {}});
-  }
-  if (spec.rerank) {
-    plan.push_back({"cls.weight", {dim, dim}, matrix_init(dim), {}});
-    plan.push_back({"cls.bias", {dim}, bias_init(), {}});
-    plan.push_back({"cls.output.weight", {dim, 1}, matrix_init(dim), {}});
-    plan.push_back({"cls.output.bias", {1}, bias_init(), {}});
+    plan.push_back({slot.name, slot.dims, init, {}});
   }
   return plan;
 }
@@ -224,6 +246,53 @@ int64_t set_byte_vocabulary(gguf::Writer& writer) {
   return vocab_size;
 }
 
+// A small SentencePiece unigram vocabulary laid out as llama.cpp's converter writes XLM-RoBERTa's
+// ("t5"): <s> <pad> </s> <unk> first, <mask> last, pieces between (word-initial ones marked with
+// U+2581) scored as log-probabilities, so whole words beat their letters. Every piece is distinct:
+// llama.cpp refuses a vocabulary with duplicates.
+int64_t set_unigram_vocabulary(gguf::Writer& writer) {
+  constexpr int32_t kNormal = 1, kUnknown = 2, kControl = 3;
+  constexpr float kWordScore = -6.0f, kWordStartScore = -9.0f, kCharScore = -10.0f;
+  const std::string kWordStart = "\xE2\x96\x81";
+  std::vector<std::string> tokens = {"<s>", "<pad>", "</s>", "<unk>"};
+  std::vector<Value> scores(4, Value::f32(0.0f));
+  std::vector<Value> types = {Value::i32(kControl), Value::i32(kControl), Value::i32(kControl),
+                              Value::i32(kUnknown)};
+  const auto piece = [&](std::string text, float score) {
+    tokens.push_back(std::move(text));
+    scores.push_back(Value::f32(score));
+    types.push_back(Value::i32(kNormal));
+  };
+  piece(kWordStart, kWordStartScore);
+  for (const char* word : {"the", "of", "and", "to", "in", "is", "what", "panda", "bear", "hello",
+                           "world", "city", "capital", "france", "paris"}) {
+    piece(kWordStart + word, kWordScore);
+  }
+  for (char c = 'a'; c <= 'z'; ++c) piece(kWordStart + c, kWordStartScore);
+  for (char c = '!'; c <= '~'; ++c) piece(std::string(1, c), kCharScore);
+  const auto mask = static_cast<uint32_t>(tokens.size());
+  tokens.push_back("<mask>");
+  scores.push_back(Value::f32(0.0f));
+  types.push_back(Value::i32(kControl));
+  writer.set("tokenizer.ggml.model", Value::string("t5"));
+  writer.set("tokenizer.ggml.pre", Value::string("default"));
+  writer.set("tokenizer.ggml.tokens", Value::string_array(tokens));
+  writer.set("tokenizer.ggml.scores", Value::array(ValueType::kF32, std::move(scores)));
+  writer.set("tokenizer.ggml.token_type", Value::array(ValueType::kI32, std::move(types)));
+  writer.set("tokenizer.ggml.add_space_prefix", Value::boolean(true));
+  writer.set("tokenizer.ggml.remove_extra_whitespaces", Value::boolean(true));
+  writer.set("tokenizer.ggml.bos_token_id", Value::u32(0));
+  writer.set("tokenizer.ggml.padding_token_id", Value::u32(1));
+  writer.set("tokenizer.ggml.eos_token_id", Value::u32(2));
+  writer.set("tokenizer.ggml.seperator_token_id", Value::u32(2));  // sic: llama.cpp's key
+  writer.set("tokenizer.ggml.unknown_token_id", Value::u32(3));
+  writer.set("tokenizer.ggml.cls_token_id", Value::u32(0));
+  writer.set("tokenizer.ggml.mask_token_id", Value::u32(mask));
+  writer.set("tokenizer.ggml.add_bos_token", Value::boolean(true));
+  writer.set("tokenizer.ggml.add_eos_token", Value::boolean(true));
+  return static_cast<int64_t>(tokens.size());
+}
+
 // Copies every tokenizer.* key from a vocabulary GGUF; returns the vocabulary size.
 Result<int64_t> copy_vocabulary(const SyntheticSpec& spec, gguf::Writer& writer) {
   TESSERA_ASSIGN_OR_RETURN(gguf::File vocab, gguf::File::open(spec.vocab_from));
@@ -236,6 +305,10 @@ Result<int64_t> copy_vocabulary(const SyntheticSpec& spec, gguf::Writer& writer)
       suited += (suited.empty() ? "'" : ", '") + std::string(m) + "'";
     return invalid_argument("--vocab-from " + spec.vocab_from + ": tokenizer model '" + model +
                             "' does not suit arch '" + spec.arch + "' (it takes " + suited + ")");
+  }
+  if (spec.xlm_roberta && model != "t5") {
+    return invalid_argument("--vocab-from " + spec.vocab_from + ": tokenizer model '" + model +
+                            "' is not XLM-RoBERTa's SentencePiece unigram ('t5')");
   }
   const gguf::Value* tokens = vocab.find("tokenizer.ggml.tokens");
   if (tokens == nullptr || !tokens->is_array() || tokens->as_array().elements.empty()) {
@@ -304,10 +377,13 @@ void set_hyperparameters(const SyntheticSpec& spec, int64_t vocab, gguf::Writer&
     for (uint32_t p = 0; p < std::size(kPoolingNames); ++p) {
       if (spec.pooling == kPoolingNames[p]) pooling = p;
     }
-    writer.set("bert.attention.layer_norm_epsilon", Value::f32(arch.rms_eps));
-    writer.set("bert.attention.causal", Value::boolean(false));
-    writer.set("bert.pooling_type", Value::u32(pooling));
-    writer.set("tokenizer.ggml.token_type_count", Value::u32(kBertTokenTypes));
+    writer.set(a + ".attention.layer_norm_epsilon",
+               Value::f32(spec.xlm_roberta ? kXlmRobertaNormEps : arch.rms_eps));
+    writer.set(a + ".attention.causal", Value::boolean(false));
+    writer.set(a + ".pooling_type", Value::u32(pooling));
+    if (!arch.encoder.position_table) writer.set(a + ".rope.freq_base", Value::f32(arch.rope_base));
+    writer.set("tokenizer.ggml.token_type_count",
+               Value::u32(static_cast<uint32_t>(token_types_of(spec))));
     return;
   }
   writer.set(a + ".attention.head_count_kv", Value::u32(static_cast<uint32_t>(kv_heads_of(spec))));
@@ -383,9 +459,12 @@ Status validate(const SyntheticSpec& spec) {
   if (encoder && spec.kv_heads > 0 && spec.kv_heads != spec.heads) {
     return invalid_argument("--kv-heads: " + spec.arch + " has no grouped-query attention");
   }
-  if (!encoder && spec.rerank) return invalid_argument("--rerank needs an encoder (bert)");
+  if (!encoder && spec.rerank)
+    return invalid_argument("--rerank needs an encoder (" +
+                            architecture_names(ModelFamily::kEncoder) + ")");
   if (!spec.pooling.empty() && !encoder)
-    return invalid_argument("--pooling needs an encoder (bert)");
+    return invalid_argument("--pooling needs an encoder (" +
+                            architecture_names(ModelFamily::kEncoder) + ")");
   if (encoder && (spec.tied_output || spec.llama3_rope)) {
     return invalid_argument(std::string(spec.tied_output ? "--tied-output" : "--llama3-rope") +
                             " needs a decoder");
@@ -415,10 +494,13 @@ Status validate(const SyntheticSpec& spec) {
   }
   if (spec.pooling == "rank" && !spec.rerank)
     return invalid_argument("--pooling rank needs --rerank (the classification head)");
-  if (encoder && spec.vocab_from.empty()) {
-    return invalid_argument(
-        "bert needs --vocab-from a WordPiece vocabulary GGUF "
-        "(e.g. ggml-vocab-bert-bge.gguf)");
+  if (spec.xlm_roberta && spec.arch != "bert") {
+    return invalid_argument("--xlm-roberta is a layout of bert, not of " + spec.arch);
+  }
+  if (encoder && spec.vocab_from.empty() && !spec.xlm_roberta) {
+    return invalid_argument(spec.arch +
+                            " needs --vocab-from a WordPiece vocabulary GGUF "
+                            "(e.g. ggml-vocab-bert-bge.gguf)");
   }
   constexpr int64_t kMaxDimension = int64_t{1} << 20;
   for (int64_t v : {spec.layers, spec.dim, spec.ffn, spec.heads, spec.head_dim, spec.context}) {
@@ -445,7 +527,7 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
 
   int64_t vocab = 0;
   if (spec.vocab_from.empty()) {
-    vocab = set_byte_vocabulary(writer);
+    vocab = spec.xlm_roberta ? set_unigram_vocabulary(writer) : set_byte_vocabulary(writer);
   } else {
     TESSERA_ASSIGN_OR_RETURN(vocab, copy_vocabulary(spec, writer));
   }
@@ -455,7 +537,7 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
   }
 
   const std::vector<TensorPlan> plan =
-      is_encoder(spec) ? bert_plan(spec, vocab) : decoder_plan(spec, vocab);
+      is_encoder(spec) ? encoder_plan(spec, vocab) : decoder_plan(spec, vocab);
   int fallback_count = 0;
   for (const TensorPlan& t : plan) {
     DType type = DType::kF32;

@@ -1,8 +1,8 @@
 // Synthetic models: GGUF files with the exact tensor layout and metadata of a real architecture
 // (any row of models/architecture.h) but deterministic pseudo-random weights. Tests and demos use
 // these instead of downloaded models. The tokenizer is copied from a vocabulary GGUF
-// (../shared/testdata/vocab holds real ones), or, for decoder models, a minimal byte-level
-// SentencePiece vocabulary is generated.
+// (../shared/testdata/vocab holds real ones), or generated: a minimal byte-level SentencePiece
+// vocabulary for decoders, a small unigram one for the XLM-RoBERTa layout.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ struct SyntheticSpec {
   std::string arch = "llama";  // a general.architecture of models/architecture.h
   int64_t layers = 2;
   int64_t dim = 64;
-  int64_t ffn = 0;  // 0: 4 × dim for bert, 8/3 × dim rounded up to 32 for llama/qwen2
+  int64_t ffn = 0;  // 0: 4 × dim for encoders, 8/3 × dim rounded up to 32 for decoders
   int64_t heads = 4;
   int64_t kv_heads = 0;  // 0: same as heads
   int64_t head_dim = 0;  // decoders: 0 is dim / heads; another value is written as key_length
@@ -42,6 +42,9 @@ struct SyntheticSpec {
   float rope_scale = 0.0f;  // decoders: linear RoPE scaling factor (rope.scaling.*); 0: none
   bool rerank = false;      // bert: add the classification head, pooling "rank"
   std::string pooling;      // bert: none|mean|cls|last|rank; empty: rank with --rerank, else mean
+  // bert: XLM-RoBERTa's layout as llama.cpp converts bge-m3 / bge-reranker-v2-m3: one token type,
+  // LayerNorm eps 1e-5, a SentencePiece unigram ("t5") vocabulary (generated unless vocab_from).
+  bool xlm_roberta = false;
   std::string
       chat_template;  // Jinja source stored as tokenizer.chat_template (empty: keep the vocab's)
 };

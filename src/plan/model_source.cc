@@ -1,11 +1,14 @@
 #include "plan/model_source.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "base/yaml_fields.h"
 #include "gguf/file.h"
+#include "models/encoder_tensors.h"
 
 namespace tessera::plan {
 namespace {
@@ -56,10 +59,12 @@ Status check_dims(const ModelDims& d, const std::string& where) {
   return {};
 }
 
-ModelShape bert_shape(const ModelDims& d) {
+// An encoder of the row's layout (models/encoder_tensors.h, which the weight loader binds by): F16
+// matrices, F32 norms, biases, position and token-type tables, and an F32 classifier output.
+ModelShape encoder_shape(const ModelDims& d, const Architecture& arch) {
   ModelShape s;
   s.name = d.name;
-  s.arch = "bert";
+  s.arch = std::string(arch.name);
   s.kind = d.kind;
   s.layers = d.layers;
   s.dim = d.dim;
@@ -69,37 +74,38 @@ ModelShape bert_shape(const ModelDims& d) {
   s.ffn = d.ffn;
   s.vocab = d.vocab;
   s.max_context = d.context;
-  const auto add = [&](std::string name, std::vector<int64_t> dims, DType type) {
-    s.tensors.push_back({std::move(name), std::move(dims), type});
-  };
-  // The layout of llama.cpp's BERT GGUF, which models/bert_weights.cc loads.
-  add("token_embd.weight", {d.dim, d.vocab}, DType::kF16);
-  add("token_types.weight", {d.dim, d.type_vocab}, DType::kF32);
-  add("position_embd.weight", {d.dim, d.context}, DType::kF32);
-  add("token_embd_norm.weight", {d.dim}, DType::kF32);
-  add("token_embd_norm.bias", {d.dim}, DType::kF32);
-  for (int64_t l = 0; l < d.layers; ++l) {
-    const std::string b = "blk." + str(l) + ".";
-    for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
-      add(b + m + ".weight", {d.dim, d.dim}, DType::kF16);
-      add(b + m + ".bias", {d.dim}, DType::kF32);
-    }
-    add(b + "attn_output_norm.weight", {d.dim}, DType::kF32);
-    add(b + "attn_output_norm.bias", {d.dim}, DType::kF32);
-    add(b + "ffn_up.weight", {d.dim, d.ffn}, DType::kF16);
-    add(b + "ffn_up.bias", {d.ffn}, DType::kF32);
-    add(b + "ffn_down.weight", {d.ffn, d.dim}, DType::kF16);
-    add(b + "ffn_down.bias", {d.dim}, DType::kF32);
-    add(b + "layer_output_norm.weight", {d.dim}, DType::kF32);
-    add(b + "layer_output_norm.bias", {d.dim}, DType::kF32);
-  }
-  if (d.kind == ModelKind::kRerank) {
-    add("cls.weight", {d.dim, d.dim}, DType::kF16);
-    add("cls.bias", {d.dim}, DType::kF32);
-    add("cls.output.weight", {d.dim, 1}, DType::kF32);
-    add("cls.output.bias", {1}, DType::kF32);
+  const EncoderShape shape{.layers = d.layers,
+                           .dim = d.dim,
+                           .ffn = d.ffn,
+                           .vocab = d.vocab,
+                           .context = d.context,
+                           .token_types = d.type_vocab,
+                           .rerank_outputs = d.kind == ModelKind::kRerank ? 1 : 0};
+  for (const EncoderTensorSlot& slot : encoder_tensors(arch, shape)) {
+    using T = EncoderTensor;
+    const bool f32 = !slot.is_matrix() || slot.what == T::kTokenTypes ||
+                     slot.what == T::kPositions || slot.what == T::kClsOutput;
+    s.tensors.push_back({slot.name, slot.dims, f32 ? DType::kF32 : DType::kF16});
   }
   return s;
+}
+
+// The context llama.cpp's converter writes for an encoder config: RoBERTa-style position tables
+// start at pad_token_id + 1, and it cuts those rows (bge-m3: 8194 positions, 8192 in the GGUF);
+// nomic_bert configs claim n_positions 8192 but were trained for max_trained_positions 2048, which
+// the converter keeps.
+template <typename Field>
+Result<int64_t> converted_context(const std::string& model_type, int64_t context,
+                                  const Field& field) {
+  constexpr std::string_view kOffsetTypes[] = {"roberta", "xlm-roberta"};
+  if (std::find(std::begin(kOffsetTypes), std::end(kOffsetTypes), model_type) !=
+      std::end(kOffsetTypes)) {
+    TESSERA_ASSIGN_OR_RETURN(const int64_t pad, field({"pad_token_id"}, false, -1));
+    if (pad >= 0 && context > pad + 1) context -= pad + 1;
+  }
+  TESSERA_ASSIGN_OR_RETURN(const int64_t trained, field({"max_trained_positions"}, false, 0));
+  if (trained > 0 && trained < context) context = trained;
+  return context;
 }
 
 }  // namespace
@@ -114,7 +120,10 @@ Result<ModelShape> shape_from_dims(const ModelDims& dims, const std::string& whe
     }
     ModelDims d = dims;
     if (d.kind == ModelKind::kGenerate) d.kind = ModelKind::kEmbed;
-    return bert_shape(d);
+    // An embed or rerank kind with a decoder's arch (the default llama) sizes as bert.
+    const Architecture* encoder =
+        row && row->family == ModelFamily::kEncoder ? row : find_architecture("bert");
+    return encoder_shape(d, *encoder);
   }
   const Architecture* arch = find_architecture(dims.arch);
   if (arch == nullptr || arch->family != ModelFamily::kDecoder) {
@@ -235,9 +244,19 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
                            ") are not planned yet: their expert weights are not dense");
     }
   }
-  const auto field = [&](const char* key, bool required, int64_t fallback) -> Result<int64_t> {
-    if (!c.contains(key) || c[key].is_null()) {
-      if (required) return invalid_argument(source + ": missing field '" + key + "'");
+  // The first of `keys` the config has (GPT-2-style configs such as nomic_bert's say n_embd where
+  // BERT's say hidden_size); a missing required field is named by its first key.
+  const auto field = [&](std::initializer_list<const char*> keys, bool required,
+                         int64_t fallback) -> Result<int64_t> {
+    const char* key = nullptr;
+    for (const char* k : keys) {
+      if (c.contains(k) && !c[k].is_null()) {
+        key = k;
+        break;
+      }
+    }
+    if (key == nullptr) {
+      if (required) return invalid_argument(source + ": missing field '" + *keys.begin() + "'");
       return fallback;
     }
     const nlohmann::json& v = c[key];
@@ -256,9 +275,7 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
                ? c["_name_or_path"].get<std::string>()
                : model_type;
   const Architecture* known = find_hf_architecture(model_type);
-  // nomic_bert has no engine yet but sizes as a bert encoder of the same dimensions.
-  const bool encoder =
-      (known && known->family == ModelFamily::kEncoder) || model_type == "nomic_bert";
+  const bool encoder = known && known->family == ModelFamily::kEncoder;
   bool rerank = false;
   if (c.contains("architectures") && c["architectures"].is_array()) {
     for (const auto& a : c["architectures"]) {
@@ -266,20 +283,21 @@ Result<ModelShape> shape_from_hf_config(const std::string& json, const std::stri
                                                std::string::npos);
     }
   }
-  TESSERA_ASSIGN_OR_RETURN(d.layers, field("num_hidden_layers", true, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.dim, field("hidden_size", true, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.heads, field("num_attention_heads", true, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.kv_heads, field("num_key_value_heads", false, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.head_dim, field("head_dim", false, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.ffn, field("intermediate_size", true, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.vocab, field("vocab_size", true, 0));
-  TESSERA_ASSIGN_OR_RETURN(d.context,
-                           field("max_position_embeddings", !encoder, kDefaultBertContext));
+  TESSERA_ASSIGN_OR_RETURN(d.layers, field({"num_hidden_layers", "n_layer"}, true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.dim, field({"hidden_size", "n_embd"}, true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.heads, field({"num_attention_heads", "n_head"}, true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.kv_heads, field({"num_key_value_heads"}, false, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.head_dim, field({"head_dim"}, false, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.ffn, field({"intermediate_size", "n_inner"}, true, 0));
+  TESSERA_ASSIGN_OR_RETURN(d.vocab, field({"vocab_size"}, true, 0));
+  TESSERA_ASSIGN_OR_RETURN(
+      d.context, field({"max_position_embeddings", "n_positions"}, !encoder, kDefaultBertContext));
   if (encoder) {
-    d.arch = "bert";
+    d.arch = std::string(known->name);
     d.kind = rerank ? ModelKind::kRerank : ModelKind::kEmbed;
-    TESSERA_ASSIGN_OR_RETURN(d.type_vocab, field("type_vocab_size", false, 2));
+    TESSERA_ASSIGN_OR_RETURN(d.type_vocab, field({"type_vocab_size"}, false, 2));
     d.type_vocab = std::max<int64_t>(d.type_vocab, 1);
+    TESSERA_ASSIGN_OR_RETURN(d.context, converted_context(model_type, d.context, field));
   } else {
     // Dense decoders without a row of their own (mistral-likes, olmo, ...) size as llama: the
     // same matrices, give or take norms and biases.

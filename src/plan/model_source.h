@@ -17,7 +17,7 @@ namespace tessera::plan {
 struct ModelDims {
   std::string name = "model";
   ModelKind kind = ModelKind::kGenerate;
-  std::string arch = "llama";  // llama | qwen2 (q/k/v biases) | bert (encoder layout)
+  std::string arch = "llama";  // a row of models/architecture.h (bert, nomic-bert: encoders)
   int64_t layers = 0;
   int64_t dim = 0;
   int64_t heads = 0;
@@ -27,7 +27,7 @@ struct ModelDims {
   int64_t vocab = 0;
   int64_t context = 0;
   bool tied_output = false;
-  int64_t type_vocab = 2;  // bert: token type rows
+  int64_t type_vocab = 2;  // encoders: token type rows (XLM-RoBERTa: 1)
 };
 
 // Checks the dimensions agree (positive, kv_heads divides heads, dim splits into heads when no
@@ -40,7 +40,8 @@ Result<ModelShape> shape_from_dims(const ModelDims& dims, const std::string& whe
 Result<ModelDims> parse_dims(std::string_view text);
 
 // A Hugging Face config.json (llama, mistral, qwen2/3, gemma, phi3 and other dense decoders;
-// bert-family encoders). Mixture-of-experts configs are refused: their weights are not dense.
+// bert, roberta, xlm-roberta and nomic_bert encoders, with the context llama.cpp's converter
+// writes). Mixture-of-experts configs are refused: their weights are not dense.
 Result<ModelShape> shape_from_hf_config(const std::string& json, const std::string& source);
 
 // A GGUF file (by its magic) or a config.json; the header only is read.

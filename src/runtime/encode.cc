@@ -47,13 +47,13 @@ Result<Pooling> Encoder::embed_pooling(const EncodeOptions& options) const {
   }
   const std::optional<Pooling> pooling = model_->config().pooling;
   if (!pooling) {
-    return invalid_argument(name +
-                            " has no bert.pooling_type, so it does not say how to make one "
+    return invalid_argument(name + " has no " + model_->config().arch +
+                            ".pooling_type, so it does not say how to make one "
                             "embedding per text; choose a pooling (mean, cls, last or none)");
   }
   if (*pooling == Pooling::kRank) {
-    return invalid_argument(name +
-                            " is a reranker (bert.pooling_type = rank): it scores (query, "
+    return invalid_argument(name + " is a reranker (" + model_->config().arch +
+                            ".pooling_type = rank): it scores (query, "
                             "document) pairs rather than embedding texts; use rerank");
   }
   return *pooling;

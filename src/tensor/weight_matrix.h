@@ -19,6 +19,11 @@ struct WeightMatrix {
   const uint8_t* row(int64_t r) const {
     return static_cast<const uint8_t*>(data) + r * row_bytes();
   }
+  // Rows [first, first + count) as a matrix of their own: rows are independent in every storage
+  // type (blocks never straddle rows), so a fused matrix (attn_qkv) splits without a copy.
+  WeightMatrix rows(int64_t first, int64_t count) const {
+    return WeightMatrix{row(first), type, in, count};
+  }
 };
 
 }  // namespace tessera

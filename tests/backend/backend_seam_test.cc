@@ -39,9 +39,9 @@ SyntheticSpec decoder(const std::string& arch) {
   return spec;
 }
 
-SyntheticSpec encoder(bool rerank) {
+SyntheticSpec encoder(bool rerank, const std::string& arch = "bert") {
   SyntheticSpec spec;
-  spec.arch = "bert";
+  spec.arch = arch;
   spec.layers = 2;
   spec.dim = 64;
   spec.heads = 4;
@@ -127,7 +127,39 @@ TEST(BackendSeam, EncodersRunEveryOpThroughTheBackend) {
       EXPECT_TRUE(recording.called(op)) << "never called " << op;
     }
     EXPECT_EQ(recording.called("bias_tanh"), rerank);
+    EXPECT_FALSE(recording.called("rope"));
   }
+}
+
+TEST(BackendSeam, NomicBertRunsEveryOpThroughTheBackend) {
+  TempDir dir;
+  const std::string path = write_synthetic(dir, encoder(false, "nomic-bert"), "n.gguf");
+  CpuBackend cpu(2);
+  RecordingBackend recording(cpu);
+  Arena arena("test", UINT64_MAX);
+  std::unique_ptr<BertModel> seen = testing::must(BertModel::load(path, recording, arena, 64));
+  std::unique_ptr<BertModel> plain = testing::must(BertModel::load(path, cpu, arena, 64));
+  const std::vector<int32_t> a = {101, 2054, 2003, 1037, 102}, b = {101, 7592, 102};
+  const EncoderSequence batch[] = {{a, {}}, {b, {}}};
+  recording.clear_ops();
+  for (Pooling pooling : {Pooling::kMean, Pooling::kNone}) {
+    const EncoderOutput through_seam = testing::must(seen->encode(batch, pooling));
+    const EncoderOutput direct = testing::must(plain->encode(batch, pooling));
+    ASSERT_EQ(through_seam.rows.size(), direct.rows.size());
+    EXPECT_EQ(std::memcmp(through_seam.rows.data(), direct.rows.data(),
+                          direct.rows.size() * sizeof(float)),
+              0)
+        << pooling_name(pooling);
+  }
+  for (const char* op : {"get_rows", "add_rows", "layer_norm", "matmul", "rope", "packed_attention",
+                         "silu_mul", "pool_sequences"}) {
+    EXPECT_TRUE(recording.called(op)) << "never called " << op;
+  }
+  // No position table, no biases, no GELU: token types are the only rows added.
+  EXPECT_FALSE(recording.called("add_bias"));
+  EXPECT_FALSE(recording.called("bias_gelu"));
+  // Per layer and pass: q, k, v (views of attn_qkv), output, gate, up, down.
+  EXPECT_EQ(std::count(recording.ops().begin(), recording.ops().end(), "matmul"), 2 * 2 * 7);
 }
 
 // What the footprint counts is what the backend hands out, to the byte: mapped weights (all tensor
@@ -173,8 +205,11 @@ TEST(BackendSeam, FootprintEqualsWhatTheBackendAllocated) {
     EXPECT_EQ(full.code(), StatusCode::kResourceExhausted) << full.to_string();
     EXPECT_TRUE(logits.empty());
   }
-  for (const bool rerank : {false, true}) {
-    const std::string path = write_synthetic(dir, encoder(rerank), rerank ? "r.gguf" : "e.gguf");
+  const std::pair<const char*, bool> encoders[] = {
+      {"bert", false}, {"bert", true}, {"nomic-bert", false}};
+  for (const auto& [arch, rerank] : encoders) {
+    const std::string path = write_synthetic(dir, encoder(rerank, arch),
+                                             std::string(arch) + (rerank ? "-r.gguf" : "-e.gguf"));
     CpuBackend cpu(2);
     RecordingBackend recording(cpu);
     Arena arena("test", UINT64_MAX);
@@ -185,9 +220,10 @@ TEST(BackendSeam, FootprintEqualsWhatTheBackendAllocated) {
     request.sequences = 0;
     const Footprint f =
         compute_footprint(testing::must(model_shape_from_gguf(model->file())), request);
-    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kWeights), f.weights_bytes);
-    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kDecodedWeights), f.decoded_weights_bytes);
-    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kWorkspace), f.activation_bytes);
+    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kWeights), f.weights_bytes) << arch;
+    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kDecodedWeights), f.decoded_weights_bytes)
+        << arch;
+    EXPECT_EQ(recording.bytes_handed_out(MemoryUse::kWorkspace), f.activation_bytes) << arch;
     EXPECT_EQ(f.kv_cache_bytes, 0u);
   }
 }

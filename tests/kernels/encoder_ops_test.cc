@@ -68,6 +68,25 @@ TEST(EncoderOps, ResidualLayerNormMatchesReference) {
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(x[i], want[i], 2e-5f) << i;
 }
 
+TEST(EncoderOps, ResidualLayerNormWithoutBias) {
+  // nomic-bert's attention output and feed-forward have no biases: x + y alone is normalized.
+  const int64_t n = 96;
+  std::vector<float> x = random_values(n, 6, 3.0f);
+  const std::vector<float> y = random_values(n, 7), w = random_values(n, 8),
+                           beta = random_values(n, 9);
+  std::vector<float> want(n), sum(n);
+  for (int64_t i = 0; i < n; ++i) sum[i] = x[i] + y[i];
+  kernels::layer_norm(sum.data(), w.data(), beta.data(), want.data(), n, 1e-12f);
+  std::vector<float> ref = x;
+  kernels::layer_norm_row_fast(x.data(), y.data(), nullptr, w.data(), beta.data(), n, 1e-12f);
+  kernels::layer_norm_row_reference(ref.data(), y.data(), nullptr, w.data(), beta.data(), n,
+                                    1e-12f);
+  for (int64_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(x[i], want[i], 2e-5f) << i;
+    EXPECT_NEAR(ref[i], want[i], 2e-5f) << i;
+  }
+}
+
 // Attention per sequence, in double, one query at a time.
 std::vector<float> reference_attention(const std::vector<float>& q, const std::vector<float>& k,
                                        const std::vector<float>& v,

@@ -9,6 +9,7 @@
 
 #include "gguf/file.h"
 #include "gguf/writer.h"
+#include "models/encoder_tensors.h"
 #include "models/llama_config.h"
 #include "models/llama_model.h"
 #include "models/synthetic.h"
@@ -29,7 +30,8 @@ TEST(Architecture, LookupsAndNames) {
   EXPECT_EQ(find_hf_architecture("mistral"), find_architecture("llama"));
   EXPECT_EQ(find_hf_architecture("xlm-roberta"), find_architecture("bert"));
   EXPECT_EQ(architecture_names(ModelFamily::kDecoder), "llama, qwen2, qwen3, gemma2, gemma3, phi3");
-  EXPECT_EQ(architecture_names(ModelFamily::kEncoder), "bert");
+  EXPECT_EQ(architecture_names(ModelFamily::kEncoder), "bert, nomic-bert");
+  EXPECT_EQ(find_hf_architecture("nomic_bert"), find_architecture("nomic-bert"));
 }
 
 TEST(Architecture, UnsupportedOnesAreNamedWithTheSupportedList) {
@@ -39,7 +41,7 @@ TEST(Architecture, UnsupportedOnesAreNamedWithTheSupportedList) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kUnimplemented);
   EXPECT_EQ(unknown.status().message(),
             "m.gguf: architecture 'mamba' is not supported (supported: llama, qwen2, qwen3, "
-            "gemma2, gemma3, phi3, bert)");
+            "gemma2, gemma3, phi3, bert, nomic-bert)");
   Result<const Architecture*> family =
       require_architecture("qwen3", ModelFamily::kEncoder, "m.gguf");
   ASSERT_FALSE(family.ok());
@@ -78,6 +80,86 @@ TEST(Architecture, DecoderLayoutFollowsTheRow) {
   const std::vector<DecoderTensorSlot> qwen2 = decoder_tensors(*find_architecture("qwen2"), shape);
   EXPECT_NE(slot(qwen2, "blk.0.attn_q.bias"), nullptr);
   EXPECT_EQ(slot(qwen2, "blk.0.attn_q_norm.weight"), nullptr);
+}
+
+const EncoderTensorSlot* slot(const std::vector<EncoderTensorSlot>& slots,
+                              const std::string& name) {
+  const auto it = std::find_if(slots.begin(), slots.end(),
+                               [&](const EncoderTensorSlot& s) { return s.name == name; });
+  return it == slots.end() ? nullptr : &*it;
+}
+
+TEST(Architecture, EncoderLayoutFollowsTheRow) {
+  // nomic-embed-text v1.5's shape.
+  const EncoderShape shape{.layers = 12,
+                           .dim = 768,
+                           .ffn = 3072,
+                           .vocab = 30528,
+                           .context = 2048,
+                           .token_types = 2,
+                           .rerank_outputs = 0};
+  const Architecture& nomic_row = *find_architecture("nomic-bert");
+  EXPECT_EQ(nomic_row.family, ModelFamily::kEncoder);
+  EXPECT_EQ(nomic_row.rope_layout, RopeLayout::kNeox);
+  EXPECT_FLOAT_EQ(nomic_row.rope_base, 1000.0f);
+  const std::vector<EncoderTensorSlot> nomic = encoder_tensors(nomic_row, shape);
+  ASSERT_NE(slot(nomic, "blk.11.attn_qkv.weight"), nullptr);
+  EXPECT_EQ(slot(nomic, "blk.11.attn_qkv.weight")->dims, (std::vector<int64_t>{768, 2304}));
+  EXPECT_EQ(slot(nomic, "blk.0.ffn_gate.weight")->dims, (std::vector<int64_t>{768, 3072}));
+  EXPECT_EQ(slot(nomic, "blk.0.ffn_down.weight")->dims, (std::vector<int64_t>{3072, 768}));
+  EXPECT_EQ(slot(nomic, "blk.0.layer_output_norm.bias")->dims, (std::vector<int64_t>{768}));
+  for (const char* absent : {"position_embd.weight", "blk.0.attn_q.weight", "blk.0.attn_qkv.bias",
+                             "blk.0.attn_output.bias", "blk.0.ffn_up.bias", "cls.output.weight"}) {
+    EXPECT_EQ(slot(nomic, absent), nullptr) << absent;
+  }
+  // 12 blocks of qkv, output, two norms with biases, up, gate, down; 5 tensors outside.
+  EXPECT_EQ(nomic.size(), 12u * 9 + 4);
+  // 137M parameters, as Nomic's model card says.
+  int64_t params = 0;
+  for (const EncoderTensorSlot& s : nomic) {
+    int64_t n = 1;
+    for (int64_t d : s.dims) n *= d;
+    params += n;
+  }
+  EXPECT_NEAR(static_cast<double>(params) / 1e6, 137, 1);
+
+  const std::vector<EncoderTensorSlot> bert =
+      encoder_tensors(*find_architecture("bert"), {.layers = 1,
+                                                   .dim = 32,
+                                                   .ffn = 64,
+                                                   .vocab = 100,
+                                                   .context = 16,
+                                                   .token_types = 1,
+                                                   .rerank_outputs = 1});
+  std::vector<std::string> names;
+  for (const EncoderTensorSlot& s : bert) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"token_embd.weight",
+                                             "token_types.weight",
+                                             "position_embd.weight",
+                                             "token_embd_norm.weight",
+                                             "token_embd_norm.bias",
+                                             "blk.0.attn_q.weight",
+                                             "blk.0.attn_q.bias",
+                                             "blk.0.attn_k.weight",
+                                             "blk.0.attn_k.bias",
+                                             "blk.0.attn_v.weight",
+                                             "blk.0.attn_v.bias",
+                                             "blk.0.attn_output.weight",
+                                             "blk.0.attn_output.bias",
+                                             "blk.0.attn_output_norm.weight",
+                                             "blk.0.attn_output_norm.bias",
+                                             "blk.0.ffn_up.weight",
+                                             "blk.0.ffn_up.bias",
+                                             "blk.0.ffn_down.weight",
+                                             "blk.0.ffn_down.bias",
+                                             "blk.0.layer_output_norm.weight",
+                                             "blk.0.layer_output_norm.bias",
+                                             "cls.weight",
+                                             "cls.bias",
+                                             "cls.output.weight",
+                                             "cls.output.bias"}));
+  EXPECT_EQ(slot(bert, "token_types.weight")->dims, (std::vector<int64_t>{32, 1}));
+  EXPECT_TRUE(slot(bert, "cls.weight")->optional);
 }
 
 SyntheticSpec qwen3_spec() {

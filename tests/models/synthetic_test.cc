@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "gguf/file.h"
 #include "testing/temp_dir.h"
@@ -96,6 +97,64 @@ TEST(SyntheticModelTest, BertEncoderAndRerankHead) {
   EXPECT_EQ(dims_of(f, "cls.output.weight"), (std::vector<int64_t>{32, 1}));
   EXPECT_EQ(*f.get_u64("bert.pooling_type"), 4u);
   EXPECT_FALSE(*f.get_bool("bert.attention.causal"));
+}
+
+TEST(SyntheticModelTest, NomicBertLayoutAndHyperparameters) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "nomic-bert";
+  spec.dim = 32;
+  spec.heads = 4;
+  spec.context = 128;
+  spec.vocab_from = vocab_path("ggml-vocab-bert-bge.gguf");
+  gguf::File f = pack_and_open(spec, dir.file("n.gguf"));
+  EXPECT_EQ(dims_of(f, "blk.1.attn_qkv.weight"), (std::vector<int64_t>{32, 96}));
+  EXPECT_EQ(dims_of(f, "blk.1.ffn_gate.weight"), (std::vector<int64_t>{32, 128}));
+  EXPECT_EQ(dims_of(f, "token_types.weight"), (std::vector<int64_t>{32, 2}));
+  for (const char* absent : {"position_embd.weight", "blk.0.attn_q.weight", "blk.0.ffn_up.bias"}) {
+    EXPECT_EQ(f.find_tensor(absent), nullptr) << absent;
+  }
+  // As llama.cpp's converter writes nomic-embed-text: keys under the architecture's own prefix.
+  EXPECT_EQ(*f.get_u64("nomic-bert.pooling_type"), 1u);
+  EXPECT_EQ(*f.get_f64("nomic-bert.rope.freq_base"), 1000.0);
+  EXPECT_EQ(*f.get_u64("nomic-bert.context_length"), 128u);
+  EXPECT_EQ(f.find("bert.pooling_type"), nullptr);
+}
+
+TEST(SyntheticModelTest, XlmRobertaLayoutGeneratesAUnigramVocabulary) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "bert";
+  spec.xlm_roberta = true;
+  spec.dim = 32;
+  spec.heads = 4;
+  spec.rerank = true;
+  gguf::File f = pack_and_open(spec, dir.file("x.gguf"));
+  EXPECT_EQ(*f.get_string("tokenizer.ggml.model"), "t5");
+  EXPECT_EQ(*f.get_u64("tokenizer.ggml.token_type_count"), 1u);
+  EXPECT_EQ(*f.get_u64("tokenizer.ggml.bos_token_id"), 0u);
+  EXPECT_EQ(*f.get_u64("tokenizer.ggml.eos_token_id"), 2u);
+  EXPECT_NEAR(*f.get_f64("bert.attention.layer_norm_epsilon"), 1e-5, 1e-9);
+  EXPECT_EQ(dims_of(f, "token_types.weight"), (std::vector<int64_t>{32, 1}));
+  const int64_t vocab = dims_of(f, "token_embd.weight")[1];
+  EXPECT_EQ(vocab,
+            static_cast<int64_t>(f.find("tokenizer.ggml.tokens")->as_array().elements.size()));
+  EXPECT_EQ(*f.get_u64("tokenizer.ggml.mask_token_id"), static_cast<uint64_t>(vocab - 1));
+  std::set<std::string> pieces;  // llama.cpp refuses duplicates
+  for (const gguf::Value& v : f.find("tokenizer.ggml.tokens")->as_array().elements) {
+    EXPECT_TRUE(pieces.insert(v.as_string()).second) << v.as_string();
+  }
+
+  SyntheticSpec wordpiece = spec;
+  wordpiece.vocab_from = vocab_path("ggml-vocab-bert-bge.gguf");
+  Result<gguf::Writer> refused = build_synthetic_model(wordpiece);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("not XLM-RoBERTa's SentencePiece unigram"),
+            std::string::npos)
+      << refused.status().message();
+  SyntheticSpec nomic = spec;
+  nomic.arch = "nomic-bert";
+  EXPECT_NE(validate(nomic).message().find("--xlm-roberta is a layout of bert"), std::string::npos);
 }
 
 TEST(SyntheticModelTest, SameSeedSameBytesOtherSeedOtherWeights) {

@@ -134,6 +134,69 @@ TEST(PlanModelSourceTest, HfConfigOfEncoders) {
   EXPECT_EQ(rerank->kind, ModelKind::kRerank);
 }
 
+// nomic-embed-text-v1.5's config.json says n_embd, n_layer... (GPT-2 names) and n_positions 8192,
+// but llama.cpp's converter writes the 2048 positions it was trained for.
+TEST(PlanModelSourceTest, HfConfigOfNomicBert) {
+  Result<ModelShape> s = shape_from_hf_config(
+      R"({"model_type":"nomic_bert","architectures":["NomicBertModel"],"n_embd":768,"n_head":12,
+          "n_inner":3072,"n_layer":12,"n_positions":8192,"max_trained_positions":2048,
+          "rotary_emb_base":1000,"type_vocab_size":2,"vocab_size":30528,"qkv_proj_bias":false})",
+      "config.json");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->arch, "nomic-bert");
+  EXPECT_EQ(s->kind, ModelKind::kEmbed);
+  EXPECT_EQ(s->max_context, 2048);
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const TensorShape& t : s->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["blk.0.attn_qkv.weight"], (std::vector<int64_t>{768, 2304}));
+  EXPECT_EQ(dims["blk.0.ffn_gate.weight"], (std::vector<int64_t>{768, 3072}));
+  EXPECT_EQ(dims.count("position_embd.weight"), 0u);
+  EXPECT_EQ(dims.count("blk.0.attn_output.bias"), 0u);
+  EXPECT_NEAR(static_cast<double>(s->params()) / 1e6, 136.7, 0.1);
+  // Sized as its row: SwiGLU keeps `up` beside the gate, one more [tokens][ffn] region than a
+  // bert of the same dims, for a workspace that holds the whole 2048-token context.
+  ModelShape as_bert = *s;
+  as_bert.arch = "bert";
+  FootprintRequest r;
+  r.batch_tokens = 512;
+  EXPECT_EQ(compute_footprint(*s, r).activation_bytes,
+            compute_footprint(as_bert, r).activation_bytes + 2048u * 3072 * 4);
+}
+
+// bge-m3 / bge-reranker-v2-m3: position rows start at pad_token_id + 1, which the converter cuts
+// (514 -> 512), and one token type.
+TEST(PlanModelSourceTest, HfConfigOfXlmRoberta) {
+  Result<ModelShape> s = shape_from_hf_config(
+      R"({"model_type":"xlm-roberta","architectures":["XLMRobertaForSequenceClassification"],
+          "hidden_size":1024,"num_hidden_layers":24,"num_attention_heads":16,
+          "intermediate_size":4096,"vocab_size":250002,"max_position_embeddings":8194,
+          "pad_token_id":1,"type_vocab_size":1})",
+      "config.json");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->arch, "bert");
+  EXPECT_EQ(s->kind, ModelKind::kRerank);
+  EXPECT_EQ(s->max_context, 8192);
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const TensorShape& t : s->tensors) dims[t.name] = t.dims;
+  EXPECT_EQ(dims["position_embd.weight"], (std::vector<int64_t>{1024, 8192}));
+  EXPECT_EQ(dims["token_types.weight"], (std::vector<int64_t>{1024, 1}));
+  EXPECT_EQ(dims["cls.output.weight"], (std::vector<int64_t>{1024, 1}));
+  // 568M parameters (bge-reranker-v2-m3's model card).
+  EXPECT_NEAR(static_cast<double>(s->params()) / 1e6, 568, 1);
+}
+
+TEST(PlanModelSourceTest, DimsOfNomicBert) {
+  Result<ModelDims> d =
+      parse_dims("arch=nomic-bert,layers=12,dim=768,heads=12,ffn=3072,vocab=30528");
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(d->kind, ModelKind::kEmbed);
+  Result<ModelShape> s = shape_from_dims(*d, "--dims");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->arch, "nomic-bert");
+  EXPECT_EQ(s->max_context, 512);
+  EXPECT_EQ(s->tensors.front().name, "token_embd.weight");
+}
+
 TEST(PlanModelSourceTest, MalformedHfConfigs) {
   const auto error = [](const std::string& json) {
     Result<ModelShape> s = shape_from_hf_config(json, "config.json");

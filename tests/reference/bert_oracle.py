@@ -1,14 +1,21 @@
 #!/usr/bin/python3
-"""Plain NumPy BERT encoder (embeddings and cross-encoder scores) and WordPiece tokenizer over a GGUF file.
+"""Plain NumPy BERT-family encoder (embeddings and cross-encoder scores) and WordPiece tokenizer over a GGUF file.
 
 Independent of the C++ engine: weights come through gguf_oracle (its own GGUF reader and dequantizers),
 the tokenizer is written from Hugging Face's BasicTokenizer + WordpieceTokenizer description using
-Python's unicodedata, and the forward pass follows the published BERT definition in float64:
+Python's unicodedata, and the forward pass follows the published definitions in float64.
+BERT (general.architecture "bert"; XLM-RoBERTa files are the same with one token type):
   x = LayerNorm(token_embd[ids] + token_types[types] + position_embd[0..T-1])
   per layer (post-LN): a = softmax(q k^T / sqrt(head_dim)) v per head, with q,k,v = x W^T + b
                        x = LayerNorm(x + (a Wo^T + bo));  x = LayerNorm(x + gelu_erf(x Wup^T + bup) Wdown^T + bdown)
-  pooling: mean over all tokens ([CLS] and [SEP] included), cls = x[0], last = x[-1], none = every x[t];
-  embeddings are L2-normalized; rank: score = cls.output(tanh(cls x[0] + b)) + b_out, first output.
+nomic-bert (Nomic's NomicBertModel: modeling_hf_nomic_bert.py), where it differs:
+  x = LayerNorm(token_embd[ids] + token_types[types]), no position table
+  q, k, v = the rows of x Wqkv^T; q and k rotated by rotary embeddings, non-interleaved (rotate_half: element
+  i pairs with i + rot/2, angle pos * base^(-2i/rot), base = nomic-bert.rope.freq_base)
+  x = LayerNorm(x + a Wo^T);  x = LayerNorm(x + (fc11(x) * silu(fc12(x))) Wdown^T), fc11 = ffn_up, fc12 = ffn_gate
+  (no biases anywhere except the LayerNorms)
+pooling: mean over all tokens ([CLS] and [SEP] included), cls = x[0], last = x[-1], none = every x[t];
+embeddings are L2-normalized; rank: score = cls.output(tanh(cls x[0] + b)) + b_out, first output.
 """
 
 from __future__ import annotations
@@ -122,54 +129,112 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.n
 _erf = np.vectorize(math.erf)
 
 
+def _rotate(x: np.ndarray, positions: np.ndarray, n_head: int, rot: int, base: float) -> np.ndarray:
+    """Rotary embedding over [T, n_head * hd], non-interleaved: x[i] pairs with x[i + rot/2] in each head."""
+    T, width = x.shape
+    hd = width // n_head
+    half = rot // 2
+    inv_freq = base ** (-np.arange(0, rot, 2, dtype=np.float64) / rot)
+    angles = positions[:, None].astype(np.float64) * inv_freq[None, :]  # [T, half]
+    cos, sin = np.cos(angles)[:, None, :], np.sin(angles)[:, None, :]
+    h = x.reshape(T, n_head, hd).copy()
+    a, b = h[:, :, :half].copy(), h[:, :, half:rot].copy()
+    h[:, :, :half] = a * cos - b * sin
+    h[:, :, half:rot] = b * cos + a * sin
+    return h.reshape(T, width)
+
+
 class Bert:
     def __init__(self, path: str):
         self.f = gguf_oracle.GGUFFile(path)
         f = self.f
-        if f.architecture != "bert":
-            raise ValueError(f"{path}: architecture {f.architecture!r} is not bert")
-        self.n_layers = f.get("bert.block_count")
-        self.n_head = f.get("bert.attention.head_count")
-        self.dim = f.get("bert.embedding_length")
-        self.context = f.get("bert.context_length")
-        self.eps = f.get("bert.attention.layer_norm_epsilon", 1e-12)
-        self.pooling = POOLING.get(f.get("bert.pooling_type"))
-        self.tok = WordPiece(f)
-        self.n_types = self.w("token_types.weight").shape[0] if "token_types.weight" in f.tensor_names() else 0
+        self.arch = f.architecture
+        if self.arch not in ("bert", "nomic-bert"):
+            raise ValueError(f"{path}: architecture {self.arch!r} is not bert or nomic-bert")
+        a = self.arch
+        self.n_layers = f.get(f"{a}.block_count")
+        self.n_head = f.get(f"{a}.attention.head_count")
+        self.dim = f.get(f"{a}.embedding_length")
+        self.context = f.get(f"{a}.context_length")
+        self.eps = f.get(f"{a}.attention.layer_norm_epsilon", 1e-12)
+        self.pooling = POOLING.get(f.get(f"{a}.pooling_type"))
+        self.rope_base = f.get(f"{a}.rope.freq_base", 10000.0)
+        self.rope_dims = f.get(f"{a}.rope.dimension_count", self.dim // self.n_head)
+        # Only WordPiece vocabularies are tokenized here; others run from ids (states, pooled).
+        self.tok = WordPiece(f) if f.get("tokenizer.ggml.model") == "bert" else None
+        self.names = set(f.tensor_names())
         self._cache: dict = {}
+        self.n_types = self.w("token_types.weight").shape[0] if "token_types.weight" in self.names else 0
 
     def w(self, name: str) -> np.ndarray:
-        return self.f.tensor(name).dequantize().astype(np.float64)
+        """A tensor dequantized to float64 (once: texts share the weights)."""
+        if name not in self._cache:
+            self._cache[name] = self.f.tensor(name).dequantize().astype(np.float64)
+        return self._cache[name]
 
-    def states(self, ids: list[int], types: list[int]) -> np.ndarray:
+    def lin(self, name: str, h: np.ndarray) -> np.ndarray:
+        """h W^T, plus the bias where the file has one."""
+        out = h @ self.w(name + ".weight").T
+        return out + self.w(name + ".bias") if name + ".bias" in self.names else out
+
+    def states(self, ids: list[int], types: list[int] | None = None) -> np.ndarray:
         """Final hidden states [T, dim] of one sequence."""
-        T, hd = len(ids), self.dim // self.n_head
-        x = self.w("token_embd.weight")[ids] + self.w("position_embd.weight")[:T]
+        T, hd, D = len(ids), self.dim // self.n_head, self.dim
+        types = types if types is not None else [0] * T
+        rotary = "position_embd.weight" not in self.names
+        x = self.w("token_embd.weight")[ids]
+        if not rotary:
+            x = x + self.w("position_embd.weight")[:T]
         if self.n_types:
             x = x + self.w("token_types.weight")[types]
         x = _layer_norm(x, self.w("token_embd_norm.weight"), self.w("token_embd_norm.bias"), self.eps)
         for l in range(self.n_layers):
             p = f"blk.{l}."
-
-            def lin(name: str, h: np.ndarray) -> np.ndarray:
-                return h @ self.w(p + name + ".weight").T + self.w(p + name + ".bias")
-
-            q = lin("attn_q", x).reshape(T, self.n_head, hd)
-            k = lin("attn_k", x).reshape(T, self.n_head, hd)
-            v = lin("attn_v", x).reshape(T, self.n_head, hd)
+            if p + "attn_qkv.weight" in self.names:
+                qkv = self.lin(p + "attn_qkv", x)
+                q, k, v = qkv[:, :D], qkv[:, D:2 * D], qkv[:, 2 * D:]
+            else:
+                q, k, v = self.lin(p + "attn_q", x), self.lin(p + "attn_k", x), self.lin(p + "attn_v", x)
+            if rotary:
+                pos = np.arange(T)
+                q = _rotate(q, pos, self.n_head, self.rope_dims, self.rope_base)
+                k = _rotate(k, pos, self.n_head, self.rope_dims, self.rope_base)
+            q, k, v = (t.reshape(T, self.n_head, hd) for t in (q, k, v))
             att = np.empty((T, self.n_head, hd))
             for h in range(self.n_head):
                 s = q[:, h, :] @ k[:, h, :].T / math.sqrt(hd)
                 s = np.exp(s - s.max(axis=-1, keepdims=True))
                 s /= s.sum(axis=-1, keepdims=True)
                 att[:, h, :] = s @ v[:, h, :]
-            x = _layer_norm(x + lin("attn_output", att.reshape(T, self.dim)),
+            x = _layer_norm(x + self.lin(p + "attn_output", att.reshape(T, D)),
                             self.w(p + "attn_output_norm.weight"), self.w(p + "attn_output_norm.bias"), self.eps)
-            up = lin("ffn_up", x)
-            hidden = 0.5 * up * (1.0 + _erf(up / math.sqrt(2.0)))
-            x = _layer_norm(x + lin("ffn_down", hidden),
+            if p + "ffn_gate.weight" in self.names:
+                gate = self.lin(p + "ffn_gate", x)
+                hidden = self.lin(p + "ffn_up", x) * (gate / (1.0 + np.exp(-gate)))
+            else:
+                up = self.lin(p + "ffn_up", x)
+                hidden = 0.5 * up * (1.0 + _erf(up / math.sqrt(2.0)))
+            x = _layer_norm(x + self.lin(p + "ffn_down", hidden),
                             self.w(p + "layer_output_norm.weight"), self.w(p + "layer_output_norm.bias"), self.eps)
         return x
+
+    def pool(self, x: np.ndarray, pooling: str) -> np.ndarray:
+        return {"mean": lambda: x.mean(axis=0), "cls": lambda: x[0], "last": lambda: x[-1], "none": lambda: x}[pooling]()
+
+    def score(self, h_cls: np.ndarray) -> np.ndarray:
+        """The reranker head's outputs for a [CLS] state."""
+        if "cls.weight" in self.names:
+            h_cls = np.tanh(self.w("cls.weight") @ h_cls + self.w("cls.bias"))
+        return self.w("cls.output.weight") @ h_cls + self.w("cls.output.bias")
+
+    def pooled(self, sequences: list[list[int]], pooling: str) -> list[np.ndarray]:
+        """Unnormalized rows per id sequence (all token type 0): pooled vectors, token rows for none, head
+        outputs for rank."""
+        out = []
+        for ids in sequences:
+            x = self.states(ids)
+            out.append(self.score(x[0]) if pooling == "rank" else self.pool(x, pooling))
+        return out
 
     def embed(self, texts: list[str], pooling: str | None = None, normalize: bool = True) -> list[np.ndarray]:
         """One vector per text ([tokens, dim] for pooling none)."""
@@ -177,9 +242,7 @@ class Bert:
         out = []
         for text in texts:
             ids, types = frame_text(self.tok, text, self.context)
-            x = self.states(ids, types)
-            v = {"mean": lambda: x.mean(axis=0), "cls": lambda: x[0], "last": lambda: x[-1],
-                 "none": lambda: x}[pooling]()
+            v = self.pool(self.states(ids, types), pooling)
             if normalize:
                 v = v / np.linalg.norm(v, axis=-1, keepdims=True)
             out.append(v)
@@ -189,8 +252,5 @@ class Bert:
         scores = []
         for doc in docs:
             ids, types = frame_pair(self.tok, query, doc, self.context, self.n_types)
-            h = self.states(ids, types)[0]
-            if "cls.weight" in self.f.tensor_names():
-                h = np.tanh(self.w("cls.weight") @ h + self.w("cls.bias"))
-            scores.append((self.w("cls.output.weight") @ h + self.w("cls.output.bias"))[0])
+            scores.append(self.score(self.states(ids, types)[0])[0])
         return np.array(scores)

@@ -5,6 +5,11 @@ Acceptance (issue "Encoder models: embeddings and reranking"): per-text cosine >
 for F16 / Q8_0 (the oracle dequantizes the same weights), for mean / cls / last / none pooling and for
 rerank scores (cosine of the score vector, plus the order the CLI prints). The oracle tokenizes on its
 own, and is first checked against llama.cpp's WordPiece vectors (ggml-vocab-bert-bge.gguf.inp/.out).
+
+Two more layouts (issue "nomic-bert and XLM-RoBERTa encoders"): nomic-bert (RoPE, fused QKV, SwiGLU) through
+`run --embed` at F32 / F16 / Q8_0 / Q4_K, and bert files in XLM-RoBERTa's layout (one token type, a unigram
+vocabulary this engine does not tokenize yet) run from token ids through embed_dump, embeddings and reranker
+scores. Besides the cosines, F32 must agree within a relative error of 1e-4: max |got - want| / max |want|.
 """
 
 from __future__ import annotations
@@ -44,8 +49,12 @@ DOCS = [
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = np.ravel(a), np.ravel(b)
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)  # embed_dump's rows are float32
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def rel_err(got: np.ndarray, want: np.ndarray) -> float:
+    return float(np.max(np.abs(np.ravel(got) - np.ravel(want))) / np.max(np.abs(want)))
 
 
 def check_tokenizer(vocab_dir: str) -> bool:
@@ -71,9 +80,96 @@ def run_cli(tessera: str, model: str, args: list[str], lines: list[str], work: s
     return proc.stdout.splitlines()
 
 
+def pack(tessera: str, arch: str, out: str, t: str, extra: list[str]) -> None:
+    # 256 wide so Q4_K's 256-element blocks fit every matrix row (ffn_down's 512 included).
+    subprocess.run([tessera, "pack", "--synthetic", arch, "--layers", "2", "--dim", "256", "--ffn", "512",
+                    "--heads", "4", "--context", str(CONTEXT), "--type", t, "--seed", "7", *extra, "-o", out],
+                   check=True)
+
+
+def check_nomic(args: argparse.Namespace, vocab: str) -> int:
+    """nomic-bert through the CLI: tokenized, framed, packed, mean-pooled and normalized by tessera."""
+    failures = 0
+    for t in ("f32", "f16", "q8_0", "q4_k"):
+        min_cos = 0.9999 if t == "f32" else 0.999
+        model = os.path.join(args.work_dir, f"nomic-{t}.gguf")
+        pack(args.tessera, "nomic-bert", model, t, ["--vocab-from", vocab])
+        oracle = bert_oracle.Bert(model)
+        want = oracle.embed(TEXTS)
+        for extra in ([], ["--batch-tokens", "40"]):
+            got = [np.array(json.loads(line)) for line in run_cli(args.tessera, model, ["--embed", *extra], TEXTS,
+                                                                  args.work_dir)]
+            cos = min(cosine(g, w) for g, w in zip(got, want)) if len(got) == len(want) else 0.0
+            err = max(rel_err(g, w) for g, w in zip(got, want)) if len(got) == len(want) else 1.0
+            ok = len(got) == len(TEXTS) and cos >= min_cos and (t != "f32" or err < 1e-4)
+            print(f"{'ok  ' if ok else 'FAIL'} nomic-bert embed {t:5s} mean  {' '.join(extra) or 'one step':17s} "
+                  f"min_cos={cos:.8f} (1-cos {1 - cos:.1e}) max_rel_err={err:.1e}")
+            failures += 0 if ok else 1
+        if t == "f32":
+            got = [np.array(json.loads(line)) for line in run_cli(args.tessera, model, ["--embed", "--pooling", "none"],
+                                                                  TEXTS[:3], args.work_dir)]
+            want_none = oracle.embed(TEXTS[:3], pooling="none")
+            shapes = all(g.shape == w.shape for g, w in zip(got, want_none)) and len(got) == 3
+            cos = min(min(cosine(gr, wr) for gr, wr in zip(g, w)) for g, w in zip(got, want_none)) if shapes else 0
+            ok = shapes and cos >= min_cos
+            print(f"{'ok  ' if ok else 'FAIL'} nomic-bert embed {t:5s} none  per token         "
+                  f"min_cos={cos:.8f} (1-cos {1 - cos:.1e})")
+            failures += 0 if ok else 1
+    return failures
+
+
+def dump(embed_dump: str, model: str, pooling: str, sequences: list[list[int]], work: str) -> np.ndarray:
+    out = os.path.join(work, "rows.f32")
+    cmd = [embed_dump, model, out, pooling]
+    for i, ids in enumerate(sequences):
+        cmd += (["|"] if i else []) + [str(t) for t in ids]
+    subprocess.run(cmd, check=True)
+    return np.fromfile(out, dtype="<f4")
+
+
+def check_xlm_roberta(args: argparse.Namespace) -> int:
+    """bert files in XLM-RoBERTa's layout, from ids: <s> ... </s> texts and <s> q </s></s> d </s> pairs."""
+    failures = 0
+    bos, eos = 0, 2
+    texts = [[bos, 5, 20, 7, eos], [bos] + [(i * 37) % 130 + 4 for i in range(CONTEXT - 2)] + [eos], [bos, eos],
+             [bos, 60, 61, 62, 63, 64, 65, 66, 67, 68, eos]]
+    pairs = [[bos, 24, 25, eos, eos] + d + [eos] for d in ([30], [40, 41, 42, 43, 44, 45], [50] * 20, [9, 8])]
+    for t in ("f32", "f16", "q8_0", "q4_k"):
+        min_cos = 0.9999 if t == "f32" else 0.999
+        for variant in ("embed", "rerank"):
+            model = os.path.join(args.work_dir, f"xlmr-{variant}-{t}.gguf")
+            pack(args.tessera, "bert", model, t, ["--xlm-roberta", *(["--rerank"] if variant == "rerank" else
+                                                                    ["--pooling", "cls"])])
+            oracle = bert_oracle.Bert(model)
+            if oracle.n_types != 1 or oracle.f.get("tokenizer.ggml.model") != "t5":
+                print(f"FAIL xlm-r {variant} {t}: not the XLM-RoBERTa layout")
+                failures += 1
+                continue
+            if variant == "rerank":
+                got = dump(args.embed_dump, model, "rank", pairs, args.work_dir)
+                want = np.array([s[0] for s in oracle.pooled(pairs, "rank")])
+                cos, err = cosine(got, want), rel_err(got, want)
+                ok = got.shape == want.shape and cos >= min_cos and (t != "f32" or err < 1e-4)
+                print(f"{'ok  ' if ok else 'FAIL'} xlm-r rerank {t:5s}             cos={cos:.8f} (1-cos {1 - cos:.1e}) "
+                      f"max_rel_err={err:.1e}")
+                failures += 0 if ok else 1
+                continue
+            for pooling in ("cls", "mean"):
+                want = oracle.pooled(texts, pooling)
+                got = dump(args.embed_dump, model, pooling, texts, args.work_dir).reshape(len(texts), -1)
+                cos = min(cosine(g, w) for g, w in zip(got, want))
+                err = max(rel_err(g, w) for g, w in zip(got, want))
+                ok = cos >= min_cos and (t != "f32" or err < 1e-4)
+                print(f"{'ok  ' if ok else 'FAIL'} xlm-r embed  {t:5s} {pooling:5s}       min_cos={cos:.8f} "
+                      f"(1-cos {1 - cos:.1e}) max_rel_err={err:.1e}")
+                failures += 0 if ok else 1
+    return failures
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tessera", required=True)
+    ap.add_argument("--embed-dump", required=True)
     ap.add_argument("--vocab-dir", required=True)
     ap.add_argument("--work-dir", required=True)
     args = ap.parse_args()
@@ -126,6 +222,8 @@ def main() -> int:
                 print(f"{'ok  ' if ok else 'FAIL'} embed  {t:5s} none  per token         "
                       f"min_cos={cos:.8f} (1-cos {1 - cos:.1e})")
                 failures += 0 if ok else 1
+    failures += check_nomic(args, vocab)
+    failures += check_xlm_roberta(args)
     return 1 if failures else 0
 
 

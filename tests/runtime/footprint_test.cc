@@ -130,9 +130,11 @@ TEST(FootprintTest, ShapeFromGgufMatchesTheFileAndTheConfigBuiltShape) {
 
 TEST(FootprintTest, EncodersHaveNoKvCache) {
   testing::TempDir dir;
-  for (const bool rerank : {false, true}) {
+  const std::pair<const char*, bool> encoders[] = {
+      {"bert", false}, {"bert", true}, {"nomic-bert", false}};
+  for (const auto& [arch, rerank] : encoders) {
     SyntheticSpec spec;
-    spec.arch = "bert";
+    spec.arch = arch;
     spec.layers = 2;
     spec.dim = 32;
     spec.ffn = 64;
@@ -142,7 +144,7 @@ TEST(FootprintTest, EncodersHaveNoKvCache) {
     spec.vocab_from = testing::vocab_path("ggml-vocab-bert-bge.gguf");
     Result<gguf::Writer> writer = build_synthetic_model(spec);
     ASSERT_TRUE(writer.ok()) << writer.status().to_string();
-    const std::string path = dir.file(rerank ? "rerank.gguf" : "embed.gguf");
+    const std::string path = dir.file(std::string(arch) + (rerank ? "-rerank.gguf" : ".gguf"));
     ASSERT_TRUE(writer->write(path).ok());
     Result<gguf::File> file = gguf::File::open(path);
     ASSERT_TRUE(file.ok());

@@ -213,8 +213,10 @@ void bias_gelu_row(float* x, const float* b, int64_t n) {
 TESSERA_VECTOR_CLONES
 void layer_norm_row(float* x, const float* y, const float* b, const float* w, const float* beta,
                     int64_t n, float eps) {
-  if (y != nullptr) {
+  if (y != nullptr && b != nullptr) {
     for (int64_t i = 0; i < n; ++i) x[i] += y[i] + b[i];
+  } else if (y != nullptr) {
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
   }
   float acc[kLanes] = {};
   int64_t i = 0;
@@ -288,8 +290,10 @@ void layer_norm_row_fast(float* x, const float* y, const float* b, const float* 
 
 void layer_norm_row_reference(float* x, const float* y, const float* b, const float* w,
                               const float* beta, int64_t n, float eps) {
-  if (y != nullptr) {
+  if (y != nullptr && b != nullptr) {
     for (int64_t i = 0; i < n; ++i) x[i] += y[i] + b[i];
+  } else if (y != nullptr) {
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
   }
   layer_norm(x, w, beta, x, n, eps);
 }

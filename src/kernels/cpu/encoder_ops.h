@@ -16,7 +16,8 @@ void bias_gelu_rows(float* x, const float* b, int64_t rows, int64_t n, ThreadPoo
 void bias_gelu_row_fast(float* x, const float* b, int64_t n);
 void bias_gelu_row_reference(float* x, const float* b, int64_t n);
 
-// x = layer_norm(x + y + b) · w + beta per row of n; y and b null: layer_norm(x).
+// x = layer_norm(x + y + b) · w + beta per row of n; y and b null: layer_norm(x); b null alone:
+// layer_norm(x + y).
 void layer_norm_rows(float* x, const float* y, const float* b, const float* w, const float* beta,
                      int64_t rows, int64_t n, float eps, ThreadPool& pool);
 void layer_norm_row_fast(float* x, const float* y, const float* b, const float* w,
