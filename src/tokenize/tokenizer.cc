@@ -2,6 +2,7 @@
 
 #include "tokenize/bpe.h"
 #include "tokenize/spm.h"
+#include "tokenize/unigram.h"
 #include "tokenize/wordpiece.h"
 
 namespace tessera {
@@ -66,8 +67,9 @@ Result<std::unique_ptr<Tokenizer>> make_tokenizer(const gguf::File& file) {
   if (model == "llama") return make_spm_tokenizer(std::move(vocab));
   if (model == "gpt2") return make_bpe_tokenizer(file, std::move(vocab));
   if (model == "bert") return make_wordpiece_tokenizer(std::move(vocab));
+  if (model == "t5") return make_unigram_tokenizer(file, std::move(vocab));
   return unimplemented(file.name() + ": metadata key 'tokenizer.ggml.model' = \"" + model +
-                       "\" is not a supported tokenizer model (supported: llama, gpt2, bert)");
+                       "\" is not a supported tokenizer model (supported: llama, gpt2, bert, t5)");
 }
 
 }  // namespace tessera

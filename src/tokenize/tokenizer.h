@@ -1,6 +1,7 @@
 // Text <-> token ids for a model, built from its GGUF tokenizer metadata. The base class owns what
 // all models share (vocabulary, special-token splitting, BOS/EOS, pieces for decoding); each model
-// (SentencePiece BPE, byte-level BPE, WordPiece) implements how a plain fragment becomes ids.
+// (SentencePiece BPE, byte-level BPE, WordPiece, SentencePiece unigram) implements how a plain
+// fragment becomes ids.
 // Tokenizers are immutable after construction; encode and decode may run concurrently.
 #pragma once
 
@@ -79,8 +80,8 @@ class Tokenizer {
 };
 
 // Builds the tokenizer tokenizer.ggml.model names: "llama" (SentencePiece BPE), "gpt2" (byte-level
-// BPE) or "bert" (WordPiece). Errors name the file and key: missing or malformed metadata, or an
-// unsupported model or pre-tokenizer (Unimplemented).
+// BPE), "bert" (WordPiece) or "t5" (SentencePiece unigram). Errors name the file and key: missing
+// or malformed metadata, or an unsupported model or pre-tokenizer (Unimplemented).
 Result<std::unique_ptr<Tokenizer>> make_tokenizer(const gguf::File& file);
 
 }  // namespace tessera

@@ -158,8 +158,9 @@ TEST(TokenizerMetadata, UnknownPreTokenizer) {
 }
 
 TEST(TokenizerMetadata, UnsupportedModel) {
-  expect_error(build_status(vocab_writer("rwkv", {{"a"}})), StatusCode::kUnimplemented,
-               {"broken.gguf", "tokenizer.ggml.model", "rwkv", "llama", "gpt2"});
+  expect_error(
+      build_status(vocab_writer("rwkv", {{"a"}})), StatusCode::kUnimplemented,
+      {"broken.gguf", "tokenizer.ggml.model", "rwkv", "(supported: llama, gpt2, bert, t5)"});
 }
 
 }  // namespace
