@@ -290,6 +290,7 @@ int64_t set_unigram_vocabulary(gguf::Writer& writer) {
   writer.set("tokenizer.ggml.mask_token_id", Value::u32(mask));
   writer.set("tokenizer.ggml.add_bos_token", Value::boolean(true));
   writer.set("tokenizer.ggml.add_eos_token", Value::boolean(true));
+  writer.set("tokenizer.ggml.add_sep_token", Value::boolean(true));  // RobertaProcessing's pairs
   return static_cast<int64_t>(tokens.size());
 }
 

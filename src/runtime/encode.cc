@@ -7,9 +7,19 @@
 namespace tessera {
 namespace {
 
-// [CLS] and [SEP] around a single text; [CLS], [SEP], [SEP] around a pair.
+// [CLS] and [SEP] around a single text; around a pair, [CLS], the separators between and [SEP].
 constexpr int64_t kSingleSpecials = 2;
-constexpr int64_t kPairSpecials = 3;
+
+// Whether the vocabulary asks for a separator after the end token between a pair's parts.
+Result<int64_t> pair_separators(const gguf::File& file) {
+  const auto flag = [&](const char* key) -> Result<bool> {
+    if (file.find(key) == nullptr) return false;
+    return file.get_bool(key);
+  };
+  TESSERA_ASSIGN_OR_RETURN(const bool add_eos, flag("tokenizer.ggml.add_eos_token"));
+  TESSERA_ASSIGN_OR_RETURN(const bool add_sep, flag("tokenizer.ggml.add_sep_token"));
+  return add_eos && add_sep ? 2 : 1;
+}
 
 }  // namespace
 
@@ -28,12 +38,14 @@ Result<std::unique_ptr<Encoder>> Encoder::load(const std::string& path, Backend&
   TESSERA_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, make_tokenizer(model->file()));
   TESSERA_ASSIGN_OR_RETURN(BertSpecialIds special,
                            bert_special_ids(model->file(), tokenizer->vocab()));
+  TESSERA_ASSIGN_OR_RETURN(const int64_t separators, pair_separators(model->file()));
   if (tokenizer->vocab().size() != model->config().vocab) {
     return data_loss(path + ": the tokenizer has " + std::to_string(tokenizer->vocab().size()) +
                      " tokens but token_embd has " + std::to_string(model->config().vocab) +
                      " rows");
   }
-  return std::unique_ptr<Encoder>(new Encoder(std::move(model), std::move(tokenizer), special));
+  return std::unique_ptr<Encoder>(
+      new Encoder(std::move(model), std::move(tokenizer), special, separators));
 }
 
 Result<Pooling> Encoder::embed_pooling(const EncodeOptions& options) const {
@@ -91,14 +103,15 @@ Result<FramedInput> Encoder::frame_pair(std::span<const int32_t> query, std::str
   auto n_query = static_cast<int64_t>(query.size());
   auto n_doc = static_cast<int64_t>(doc.size());
   FramedInput in;
-  const int64_t budget = std::max<int64_t>(context - kPairSpecials, 0);
+  const int64_t specials = 2 + pair_separators_;
+  const int64_t budget = std::max<int64_t>(context - specials, 0);
   if (n_query + n_doc > budget) {
     if (!options.truncate) {
-      return invalid_argument("query and document " + std::to_string(index) + " have " +
-                              std::to_string(n_query + n_doc + kPairSpecials) +
-                              " tokens with [CLS] and two [SEP], more than the context of " +
-                              std::to_string(context) + " tokens of " + model_->file().name() +
-                              " (truncation is off)");
+      return invalid_argument(
+          "query and document " + std::to_string(index) + " have " +
+          std::to_string(n_query + n_doc + specials) + " tokens with " + std::to_string(specials) +
+          " special tokens, more than the context of " + std::to_string(context) + " tokens of " +
+          model_->file().name() + " (truncation is off)");
     }
     // Hugging Face's "longest_first": the shorter part stays whole if it fits in half the budget
     // and the longer one gets the rest; otherwise they split it, the longer taking the odd token.
@@ -115,10 +128,10 @@ Result<FramedInput> Encoder::frame_pair(std::span<const int32_t> query, std::str
     n_doc = query_shorter ? longer : shorter;
     in.truncated = true;
   }
-  in.tokens.reserve(static_cast<size_t>(n_query + n_doc + kPairSpecials));
+  in.tokens.reserve(static_cast<size_t>(n_query + n_doc + specials));
   in.tokens.push_back(special_.cls);
   in.tokens.insert(in.tokens.end(), query.begin(), query.begin() + n_query);
-  in.tokens.push_back(special_.sep);
+  in.tokens.insert(in.tokens.end(), static_cast<size_t>(pair_separators_), special_.sep);
   const size_t first_b = in.tokens.size();
   in.tokens.insert(in.tokens.end(), doc.begin(), doc.begin() + n_doc);
   in.tokens.push_back(special_.sep);

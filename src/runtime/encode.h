@@ -75,8 +75,11 @@ class Encoder {
   Result<FramedInput> frame_text(std::string_view text, int64_t index,
                                  const EncodeOptions& options) const;
   // [CLS] query [SEP] document [SEP] with segment 0 up to the first [SEP] and 1 after it (as BERT
-  // cross-encoders were trained; all 0 when the model has a single token type). Too long: the
-  // longer part loses tokens first ("longest first", as Hugging Face truncates pairs).
+  // cross-encoders were trained; all 0 when the model has a single token type). RoBERTa-style
+  // vocabularies that ask for both an end token and a separator (tokenizer.ggml.add_eos_token and
+  // add_sep_token, as the converter writes XLM-RoBERTa's post-processor: bge-reranker-v2-m3) put
+  // two between: <s> query </s></s> document </s>. Too long: the longer part loses tokens first
+  // ("longest first", as Hugging Face truncates pairs).
   Result<FramedInput> frame_pair(std::span<const int32_t> query, std::string_view document,
                                  int64_t index, const EncodeOptions& options) const;
 
@@ -87,8 +90,11 @@ class Encoder {
 
  private:
   Encoder(std::unique_ptr<BertModel> model, std::unique_ptr<Tokenizer> tokenizer,
-          BertSpecialIds special)
-      : model_(std::move(model)), tokenizer_(std::move(tokenizer)), special_(special) {}
+          BertSpecialIds special, int64_t pair_separators)
+      : model_(std::move(model)),
+        tokenizer_(std::move(tokenizer)),
+        special_(special),
+        pair_separators_(pair_separators) {}
 
   // Runs `inputs` in steps of at most options.max_batch_tokens tokens; `consume` receives each
   // step's output and the index of its first input.
@@ -99,6 +105,7 @@ class Encoder {
   std::unique_ptr<BertModel> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   BertSpecialIds special_;
+  int64_t pair_separators_ = 1;  // separators between query and document (2 for RoBERTa's)
 };
 
 // Scales `v` (n floats) to unit L2 norm; a zero vector stays zero.

@@ -71,6 +71,46 @@ TEST(EncodePipeline, FramesTextsAndPairs) {
   EXPECT_EQ(pair->token_types, (std::vector<int32_t>{0, 0, 0, 1, 1, 1}));
 }
 
+// XLM-RoBERTa rerankers (bge-reranker-v2-m3) ask for an end token and a separator between a pair's
+// parts, as RoBERTa's post-processor does and llama.cpp frames them: <s> q </s></s> d </s>.
+TEST(EncodePipeline, RobertaStyleVocabulariesPutTwoSeparatorsBetweenPairs) {
+  TempDir dir;
+  SyntheticSpec spec;
+  spec.arch = "bert";
+  spec.layers = 1;
+  spec.dim = 32;
+  spec.heads = 2;
+  spec.context = kContext;
+  spec.rerank = true;
+  spec.xlm_roberta = true;
+  Result<gguf::Writer> writer = build_synthetic_model(spec);
+  ASSERT_TRUE(writer.ok()) << writer.status().to_string();
+  const std::string path = dir.file("xlmr.gguf");
+  ASSERT_TRUE(writer->write(path).ok());
+  std::unique_ptr<Encoder> enc = load(path);
+  ASSERT_TRUE(enc);
+  const std::vector<int32_t> query = enc->tokenizer().encode("what is a panda", false, false);
+  const std::vector<int32_t> doc = enc->tokenizer().encode("hello world", false, false);
+  ASSERT_FALSE(query.empty());
+  ASSERT_FALSE(doc.empty());
+  EncodeOptions options;
+  Result<FramedInput> pair = enc->frame_pair(query, "hello world", 0, options);
+  ASSERT_TRUE(pair.ok()) << pair.status().to_string();
+  std::vector<int32_t> want = {0};
+  want.insert(want.end(), query.begin(), query.end());
+  want.insert(want.end(), {2, 2});
+  want.insert(want.end(), doc.begin(), doc.end());
+  want.push_back(2);
+  EXPECT_EQ(pair->tokens, want);
+  EXPECT_EQ(pair->token_types, std::vector<int32_t>(want.size(), 0));  // one token type
+  // The budget counts all four specials.
+  options.truncate = false;
+  const Result<FramedInput> refused = enc->frame_pair(query, kLong + " " + kLong, 1, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("with 4 special tokens"), std::string::npos)
+      << refused.status().message();
+}
+
 TEST(EncodePipeline, TruncatesOrRefusesLongTexts) {
   TempDir dir;
   std::unique_ptr<Encoder> enc = load(write_model(dir, "m.gguf", "mean", false));
