@@ -68,12 +68,12 @@ KernelIsa select_from_env() {
 
 ActivationPrecision activations_from_env() {
   const char* env = std::getenv("TESSERA_ACTIVATIONS");
-  if (env == nullptr || *env == '\0' || std::strcmp(env, "int16") == 0) {
-    return ActivationPrecision::kInt16;
+  if (env == nullptr || *env == '\0' || std::strcmp(env, "int8") == 0) {
+    return ActivationPrecision::kInt8;
   }
-  if (std::strcmp(env, "int8") == 0) return ActivationPrecision::kInt8;
-  std::fprintf(stderr, "warning: TESSERA_ACTIVATIONS=%s is not int8 or int16; using int16\n", env);
-  return ActivationPrecision::kInt16;
+  if (std::strcmp(env, "int16") == 0) return ActivationPrecision::kInt16;
+  std::fprintf(stderr, "warning: TESSERA_ACTIVATIONS=%s is not int8 or int16; using int8\n", env);
+  return ActivationPrecision::kInt8;
 }
 
 }  // namespace

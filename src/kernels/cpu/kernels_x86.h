@@ -17,6 +17,7 @@ void tile_q4_k_int8(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens);
 void tile_q6_k_int8(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens);
 void quantize_act32(const float* x, ActBlock32* out, int64_t n);
 void quantize_act256(const float* x, ActBlock256* out, int64_t n);
+void quantize_act8(const float* x, ActBlock8* out, int64_t n);
 double peak_f32_macs(int64_t rounds);
 
 }  // namespace tessera::kernels::avx2

@@ -122,10 +122,10 @@ inline float max_abs(const float* x, int64_t n) {
   return _mm_cvtss_f32(m);
 }
 
-inline __m256i quantize8(const float* x, __m256 inv_d) {
+inline __m256i quantize8(const float* x, __m256 inv_d, float max_code = kActMaxCode) {
   __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x), inv_d);
-  v = _mm256_min_ps(v, _mm256_set1_ps(kActMaxCode));
-  v = _mm256_max_ps(v, _mm256_set1_ps(-kActMaxCode));
+  v = _mm256_min_ps(v, _mm256_set1_ps(max_code));
+  v = _mm256_max_ps(v, _mm256_set1_ps(-max_code));
   return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
@@ -154,9 +154,21 @@ struct Scale {
   float d;
   float inv_d;
 };
-inline Scale scale_for(float amax) {
-  const float d = amax / kActMaxCode;
+inline Scale scale_for(float amax, float max_code = kActMaxCode) {
+  const float d = amax / max_code;
   return {d, d != 0.0f ? 1.0f / d : 0.0f};
+}
+
+// 16 values to int8 at out[0..15] (|q| ≤ 127: the packs never saturate); returns their sum.
+inline int16_t quantize16_int8(const float* x, __m256 inv_d, int8_t* out) {
+  const __m256i i0 = quantize8(x, inv_d, kAct8MaxCode), i1 = quantize8(x + 8, inv_d, kAct8MaxCode);
+  // packs works within 128-bit halves: (i0 lo, i1 lo | i0 hi, i1 hi) as int16, so the two halves
+  // packed again give i0[0..3] i1[0..3] i0[4..7] i1[4..7]; a byte shuffle restores the order.
+  const __m256i w16 = _mm256_packs_epi32(i0, i1);
+  const __m128i b8 = _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+  const __m128i order = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(b8, order));
+  return static_cast<int16_t>(hsum_epi32(_mm256_add_epi32(i0, i1)));
 }
 
 }  // namespace
@@ -180,6 +192,19 @@ void quantize_act256(const float* x, ActBlock256* out, int64_t n) {
     for (int run = 0; run < kActRuns; ++run) {
       const int at = run * kActRunElements;
       out[b].sums[run] = hsum_epi32(quantize32(xb + at, inv_d, out[b].qs + at));
+    }
+    out[b].d = scale.d;
+  }
+}
+
+void quantize_act8(const float* x, ActBlock8* out, int64_t n) {
+  for (int64_t b = 0; b < n / kActBlock256Elements; ++b) {
+    const float* xb = x + b * kActBlock256Elements;
+    const Scale scale = scale_for(max_abs(xb, kActBlock256Elements), kAct8MaxCode);
+    const __m256 inv_d = _mm256_set1_ps(scale.inv_d);
+    for (int run = 0; run < kAct8Runs; ++run) {
+      const int at = run * kAct8RunElements;
+      out[b].sums[run] = quantize16_int8(xb + at, inv_d, out[b].qs + at);
     }
     out[b].d = scale.d;
   }
@@ -225,7 +250,7 @@ const KernelTable kAvx2Kernels = {
     .q6_k_int8 = avx2::tile_q6_k_int8,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
-    .quantize_act8 = quantize_row_act8,
+    .quantize_act8 = avx2::quantize_act8,
     .peak_int16_macs = peak_madd_256<MaddAvx2>,
     .peak_f32_macs = avx2::peak_f32_macs,
 };

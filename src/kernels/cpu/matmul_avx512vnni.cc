@@ -30,7 +30,7 @@ const KernelTable kAvx512VnniKernels = {
     .q6_k_int8 = avx2::tile_q6_k_int8,
     .quantize_act32 = avx2::quantize_act32,
     .quantize_act256 = avx2::quantize_act256,
-    .quantize_act8 = quantize_row_act8,
+    .quantize_act8 = avx2::quantize_act8,
     .peak_int16_macs = peak_madd_512<MaddAvx512Vnni>,
     .peak_f32_macs = avx2::peak_f32_macs,
 };
