@@ -238,6 +238,9 @@ void add_encode_perf_flags(CLI::App& cmd, EncodePerfFlags& flags) {
       ->check(CLI::PositiveNumber);
   cmd.add_option("--embed-seed", flags.seed, "--embed: seed of the generated texts")
       ->capture_default_str();
+  cmd.add_option("--save-texts", flags.save_texts,
+                 "--embed: also write the generated texts here, one per line (to run another "
+                 "engine on the same ones)");
 }
 
 int run_encode_perf(const std::string& model_path, int threads, bool json,
@@ -258,6 +261,12 @@ int run_encode_perf(const std::string& model_path, int threads, bool json,
   if (!encoder.embed_pooling(options).ok()) options.pooling = Pooling::kMean;
   const std::vector<std::string> texts =
       synthetic_texts(encoder.tokenizer().vocab(), flags.texts, lo, hi, flags.seed);
+  if (!flags.save_texts.empty()) {
+    std::ofstream out(flags.save_texts, std::ios::binary | std::ios::trunc);
+    for (const std::string& text : texts) out << text << '\n';
+    out.flush();
+    if (!out) return report_error("perf", io_error(flags.save_texts + ": cannot write the texts"));
+  }
   double limit_tok_s = 0.0;
   if (flags.probe_compute) {
     Result<ComputePeaks> peaks = measure_compute_peaks(pool, 3);

@@ -35,6 +35,8 @@ struct EncodePerfFlags {
   int64_t batch_tokens = 2048;
   uint64_t seed = 1;
   bool probe_compute = false;  // perf's --probe-compute: also report the compute limit
+  // Also write the generated texts, one per line, so another engine can embed the same ones.
+  std::string save_texts;
 };
 
 void add_encode_perf_flags(CLI::App& cmd, EncodePerfFlags& flags);

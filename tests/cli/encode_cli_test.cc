@@ -2,7 +2,9 @@
 // format, exit codes and the error messages for bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -158,6 +160,25 @@ TEST(EncodeCli, PerfEmbedReportsThroughput) {
   r = run_tessera(dir, "perf " + model + " --embed --words 9..3");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--words '9..3'"), std::string::npos) << r.err;
+
+  // --save-texts writes the measured texts, one per line, for another engine to embed.
+  const std::string saved = dir.file("texts.txt");
+  r = run_tessera(dir, "perf " + model + " --embed --texts 7 --words 3..6 --save-texts " + saved);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(saved);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    const auto words = std::count(line.begin(), line.end(), ' ') + 1;
+    EXPECT_GE(words, 3) << line;
+    EXPECT_LE(words, 6) << line;
+  }
+  EXPECT_EQ(lines, 7);
+  r = run_tessera(dir,
+                  "perf " + model + " --embed --texts 2 --save-texts " + dir.file("no/such/dir"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot write the texts"), std::string::npos) << r.err;
 }
 
 }  // namespace
