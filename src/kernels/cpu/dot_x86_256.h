@@ -339,10 +339,12 @@ struct Q6_KKernel256 {
   }
 };
 
-// Register blocking: 2 rows for a single token (two independent chains are enough: these kernels
-// are bound by instruction throughput, and 4 rows spill), 1 row × 4 tokens for batches (each
-// widened weight block serves four tokens).
-inline constexpr int kDecodeRows256 = 4;
+// Register blocking: 1 row for a single token, 1 row × 4 tokens for batches (each widened weight
+// block serves four tokens). A K-quant block's scales, mins and partial sums fill most of the
+// sixteen ymm registers, and more rows spilled them to the stack: TinyLlama Q4_K_M decode on 2
+// threads, alternating, went from 9-11 to 19 tok/s (int16) and from 14-15 to 23-24 (int8) with one
+// row instead of four; Q8_0 (even/odd accumulators per row already) measured the same either way.
+inline constexpr int kDecodeRows256 = 1;
 inline constexpr int kBatchRows256 = 1;
 
 // peak_int16_macs for a 256-bit variant: Madd::madd does 16 products.
@@ -511,15 +513,11 @@ struct Q6_KInt8Kernel256 {
   }
 };
 
-// One row at a time in decode: a K-quant block's scales, mins and partial sums already fill most of
-// the sixteen ymm registers, and a second or fourth row spilled them to the stack (measured on
-// TinyLlama Q4_K_M, 2 threads: 23-24 tok/s with one row, 18-19 with two, 14-15 with four).
-inline constexpr int kInt8DecodeRows256 = 1;
 inline void tile_q4_k_int8_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
-  run_tiles<Q4_KInt8Kernel256, kInt8DecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
+  run_tiles<Q4_KInt8Kernel256, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
 }
 inline void tile_q6_k_int8_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
-  run_tiles<Q6_KInt8Kernel256, kInt8DecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
+  run_tiles<Q6_KInt8Kernel256, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
 }
 
 }  // namespace

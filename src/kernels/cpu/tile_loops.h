@@ -1,8 +1,10 @@
 // The loop nest shared by every kernel variant: it walks a MatmulTile in register blocks of
 // R rows × T tokens and calls the variant's micro-kernel for each.
 //
-//   decode (1 token):  R = kDecodeRows rows at a time, so several independent accumulator chains
-//                      hide the FMA latency while the weights stream from memory once;
+//   decode (1 token):  R = kDecodeRows rows at a time (each variant chooses: several rows give
+//                      independent accumulator chains, but a quantized block's scales may fill
+//                      the registers; the 256-bit variants take one) while the weights stream
+//                      from memory once;
 //   batch (≥ 2):       groups of T = kBatchTokens tokens, kBatchRows rows at a time: each weight
 //                      block is decoded once and used for every token of the group, and the rows
 //                      of the tile (a few tens of KiB, see matmul.cc) stay in L1/L2 while the
