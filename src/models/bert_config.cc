@@ -19,15 +19,7 @@ Status load_rope(const gguf::File& file, BertConfig& c) {
                      " dimensions per head; expected an even number up to the head size " +
                      std::to_string(c.head_dim));
   }
-  c.rope.freq_base = 10000.0f;
-  if (file.find(a + ".rope.freq_base")) {
-    TESSERA_ASSIGN_OR_RETURN(double base, file.get_f64(a + ".rope.freq_base"));
-    if (!(base > 1.0 && base < 1e12)) {  // also refuses NaN and infinity
-      return data_loss(file.name() + ": " + a + ".rope.freq_base = " + std::to_string(base) +
-                       " is not a RoPE base (expected a finite value above 1)");
-    }
-    c.rope.freq_base = static_cast<float>(base);
-  }
+  TESSERA_ASSIGN_OR_RETURN(c.rope.freq_base, rope_freq_base(file, a));
   if (const gguf::Value* type = file.find(a + ".rope.scaling.type");
       type && !(type->is_string() && type->as_string() == "none")) {
     return unimplemented(file.name() + ": " + a +

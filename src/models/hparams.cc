@@ -12,4 +12,16 @@ Result<int64_t> required_dim(const gguf::File& file, const std::string& key) {
   return static_cast<int64_t>(v);
 }
 
+Result<float> rope_freq_base(const gguf::File& file, const std::string& arch) {
+  constexpr float kDefaultBase = 10000.0f;
+  const std::string key = arch + ".rope.freq_base";
+  if (!file.find(key)) return kDefaultBase;
+  TESSERA_ASSIGN_OR_RETURN(double base, file.get_f64(key));
+  if (!(base > 1.0 && base < 1e12)) {  // also refuses NaN and infinity
+    return data_loss(file.name() + ": " + key + " = " + std::to_string(base) +
+                     " is not a RoPE base (expected a finite value above 1)");
+  }
+  return static_cast<float>(base);
+}
+
 }  // namespace tessera

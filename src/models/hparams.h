@@ -13,4 +13,8 @@ namespace tessera {
 // bound keeps every product the engines form (rows × columns, context × kv_dim) far from overflow.
 Result<int64_t> required_dim(const gguf::File& file, const std::string& key);
 
+// `<arch>.rope.freq_base`, or 10000 when the file has none; NaN, infinity and values of 1 or less
+// are refused with the key named.
+Result<float> rope_freq_base(const gguf::File& file, const std::string& arch);
+
 }  // namespace tessera

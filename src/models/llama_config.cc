@@ -142,15 +142,7 @@ Result<LlamaConfig> load_llama_config(const gguf::File& file) {
                        " must be even and at most the head size " + std::to_string(c.head_dim));
     }
   }
-  c.rope.freq_base = 10000.0f;
-  if (file.find(a + ".rope.freq_base")) {
-    TESSERA_ASSIGN_OR_RETURN(double base, file.get_f64(a + ".rope.freq_base"));
-    if (!(base > 1.0 && base < 1e12)) {  // also refuses NaN and infinity
-      return data_loss(file.name() + ": " + a + ".rope.freq_base = " + std::to_string(base) +
-                       " is not a RoPE base (expected a finite value above 1)");
-    }
-    c.rope.freq_base = static_cast<float>(base);
-  }
+  TESSERA_ASSIGN_OR_RETURN(c.rope.freq_base, rope_freq_base(file, a));
   // Linear RoPE scaling stretches positions: pos' = pos / factor.
   if (const gguf::Value* type = file.find(a + ".rope.scaling.type"); type && type->is_string()) {
     if (type->as_string() == "linear") {

@@ -5,13 +5,12 @@
 #include <queue>
 
 #include "tokenize/byte_tokens.h"
+#include "tokenize/space_marker.h"
 #include "tokenize/utf8.h"
 
 namespace tessera {
 
 namespace {
-
-constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH BLOCK
 
 // A run of the escaped text that is (so far) one piece; merged-away symbols have length 0.
 struct Symbol {
@@ -135,21 +134,6 @@ class SpmTokenizer final : public Tokenizer {
     const bool mergeable = type == TokenType::kNormal || type == TokenType::kUserDefined ||
                            type == TokenType::kUndefined;
     return mergeable ? id : kNoToken;
-  }
-
-  static std::string unescape_spaces(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    size_t pos = 0;
-    while (pos < text.size()) {
-      if (text.substr(pos, kSpaceMarker.size()) == kSpaceMarker) {
-        out += ' ';
-        pos += kSpaceMarker.size();
-      } else {
-        out += text[pos++];
-      }
-    }
-    return out;
   }
 
   bool add_space_prefix_;

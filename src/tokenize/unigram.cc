@@ -8,13 +8,13 @@
 #include "tokenize/charsmap.h"
 #include "tokenize/metadata.h"
 #include "tokenize/piece_index.h"
+#include "tokenize/space_marker.h"
 #include "tokenize/unigram_normalizer.h"
 
 namespace tessera {
 
 namespace {
 
-constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581
 constexpr std::string_view kRemoveExtraWhitespacesKey = "tokenizer.ggml.remove_extra_whitespaces";
 // llama.cpp's ids for T5 vocabularies that do not name them.
 constexpr int32_t kDefaultEos = 1;
@@ -27,21 +27,6 @@ size_t step_bytes(uint8_t lead) {
   if (lead < 0xE0) return 2;
   if (lead < 0xF0) return 3;
   return 4;
-}
-
-std::string unescape_spaces(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  while (pos < text.size()) {
-    if (text.substr(pos, kSpaceMarker.size()) == kSpaceMarker) {
-      out += ' ';
-      pos += kSpaceMarker.size();
-    } else {
-      out += text[pos++];
-    }
-  }
-  return out;
 }
 
 struct UnigramConfig {

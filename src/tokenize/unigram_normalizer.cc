@@ -1,12 +1,11 @@
 #include "tokenize/unigram_normalizer.h"
 
+#include "tokenize/space_marker.h"
 #include "tokenize/utf8.h"
 
 namespace tessera {
 
 namespace {
-
-constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH BLOCK
 
 bool is_continuation(uint8_t byte) { return (byte & 0xC0) == 0x80; }
 
