@@ -3,7 +3,8 @@
 //   decode/<type>/<path>   1 token: weight bytes streamed per second (the matrix fits in L3)
 //   decode_dram/<type>/<fast path>  1 token over copies of the matrix that together exceed any
 //                          L3, as a model's layers do: compare its weight_GB/s with memory_read
-//   batch16/<type>/<path>  16 tokens: tokens per second (compute-bound)
+//   batch16/<type>/<path>  16 tokens: tokens per second (compute-bound; batched decode)
+//   batch128/<type>/<path> 128 tokens: a prompt's prefill
 //   memory_read            the same pool scanning a 64 MiB buffer: the bandwidth ceiling
 //   peak/<instruction>     one core's arithmetic ceiling (int16 and int8 multiply-add, f32 FMA)
 // Threads: --threads=N (default 2). Compare paths within one run; machines and runs differ.
@@ -17,6 +18,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -36,6 +38,7 @@ namespace {
 constexpr int64_t kIn = 2048;
 constexpr int64_t kOut = 5632;
 constexpr int64_t kBatchTokens = 16;
+constexpr int64_t kPrefillTokens = 128;
 constexpr int64_t kMemoryReadBytes = int64_t{64} << 20;  // well beyond any L3 slice we run on
 
 int g_threads = 2;
@@ -191,14 +194,15 @@ void register_all() {
       run_decode_dram(s, type);
     })->UseRealTime();
   }
-  for (const char* shape : {"decode", "batch16"}) {
-    const int64_t n_tokens = std::strcmp(shape, "decode") == 0 ? 1 : kBatchTokens;
+  for (const auto& [shape, n_tokens] :
+       {std::pair<const char*, int64_t>{"decode", 1}, {"batch16", kBatchTokens},
+        {"batch128", kPrefillTokens}}) {
     for (DType type : kTypes) {
       for (bool fast : {false, true}) {
         const std::string name = std::string(shape) + "/" + dtype_name(type) + "/" +
                                  (fast ? fast_name : std::string("reference"));
-        benchmark::RegisterBenchmark(name.c_str(), [type, fast, n_tokens](benchmark::State& s) {
-          run_matmul(s, type, fast, n_tokens);
+        benchmark::RegisterBenchmark(name.c_str(), [type, fast, n = n_tokens](benchmark::State& s) {
+          run_matmul(s, type, fast, n);
         })->UseRealTime();
       }
     }

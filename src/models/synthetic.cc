@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "gguf/file.h"
@@ -411,6 +412,27 @@ std::vector<float> draw_values(uint64_t seed, const TensorPlan& t) {
   return values;
 }
 
+// Encodes n values into `type` with one thread per core, each taking a contiguous run of whole
+// blocks (blocks are encoded independently, so the bytes are the same as one thread's). K-quant
+// encoding searches each sub-block's scale: a vocabulary-sized Q4_K matrix took seconds on one
+// thread, and the reference tests write dozens of them.
+void encode_in_parallel(DType type, const float* values, uint8_t* bytes, int64_t n) {
+  const DTypeTraits& traits = *dtype_traits(type);
+  constexpr int64_t kMinBlocksPerThread = 1024;
+  const int64_t n_blocks = n / traits.block_elements;
+  const int64_t n_threads = std::clamp<int64_t>(n_blocks / kMinBlocksPerThread, 1,
+                                                std::max(1U, std::thread::hardware_concurrency()));
+  const auto encode_run = [&](int64_t part) {
+    const int64_t begin = part * n_blocks / n_threads, end = (part + 1) * n_blocks / n_threads;
+    traits.from_float(values + begin * traits.block_elements, bytes + begin * traits.block_bytes,
+                      (end - begin) * traits.block_elements);
+  };
+  std::vector<std::thread> helpers;
+  for (int64_t part = 1; part < n_threads; ++part) helpers.emplace_back(encode_run, part);
+  encode_run(0);
+  for (std::thread& helper : helpers) helper.join();
+}
+
 }  // namespace
 
 Status validate(const SyntheticSpec& spec) {
@@ -551,7 +573,7 @@ Result<gguf::Writer> build_synthetic_model(const SyntheticSpec& spec, int* fallb
       const std::vector<float> values = draw_values(seed, t);
       const auto n = static_cast<int64_t>(values.size());
       std::vector<uint8_t> bytes(static_cast<size_t>(dtype_bytes(type, n)));
-      dtype_traits(type)->from_float(values.data(), bytes.data(), n);
+      encode_in_parallel(type, values.data(), bytes.data(), n);
       return bytes;
     };
     TESSERA_RETURN_IF_ERROR(writer.add_tensor(t.name, t.dims, type, producer));

@@ -271,6 +271,8 @@ def dequantize(type_id: int, raw: np.ndarray | bytes, n_elements: int) -> np.nda
 # Reader.
 
 
+_U64 = struct.Struct("<Q")
+
 class GGUFError(Exception):
     pass
 
@@ -346,6 +348,29 @@ class GGUFFile:
         self._pos += n
         return s
 
+    def _string_array(self, count: int, what: str) -> List[str]:
+        # _string's checks, inlined: vocabularies hold 32k-260k strings, and one call per string
+        # made parsing a file the slowest part of the reference tests.
+        mv, pos, end = self._mv, self._pos, len(self._buf)
+        read_length = _U64.unpack_from
+        out = []
+        for i in range(count):
+            if pos + 8 > end:
+                self._pos = pos
+                self._need(8, f"{what}[{i}] length")
+            (n,) = read_length(mv, pos)
+            pos += 8
+            if pos + n > end:
+                self._pos = pos
+                self._need(n, f"{what}[{i}]")
+            try:
+                out.append(bytes(mv[pos:pos + n]).decode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise GGUFError(f"{self.path}: offset {pos}: {what}[{i}] is not UTF-8: {e}") from None
+            pos += n
+        self._pos = pos
+        return out
+
     def _value(self, vtype: int, what: str) -> Value:
         if vtype == STRING:
             return Value(STRING, self._string(what))
@@ -379,7 +404,7 @@ class GGUFFile:
         if etype == STRING:
             if count > len(self._buf):  # every string takes at least 8 bytes
                 raise GGUFError(f"{self.path}: offset {self._pos}: {what}: absurd count {count}")
-            return [self._string(f"{what}[{i}]") for i in range(count)]
+            return self._string_array(count, what)
         if etype == ARRAY:
             if count > len(self._buf):
                 raise GGUFError(f"{self.path}: offset {self._pos}: {what}: absurd count {count}")
