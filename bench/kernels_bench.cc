@@ -194,9 +194,9 @@ void register_all() {
       run_decode_dram(s, type);
     })->UseRealTime();
   }
-  for (const auto& [shape, n_tokens] :
-       {std::pair<const char*, int64_t>{"decode", 1}, {"batch16", kBatchTokens},
-        {"batch128", kPrefillTokens}}) {
+  for (const auto& [shape, n_tokens] : {std::pair<const char*, int64_t>{"decode", 1},
+                                        {"batch16", kBatchTokens},
+                                        {"batch128", kPrefillTokens}}) {
     for (DType type : kTypes) {
       for (bool fast : {false, true}) {
         const std::string name = std::string(shape) + "/" + dtype_name(type) + "/" +

@@ -2,7 +2,8 @@
 // instruction that multiplies int16 pairs and adds them into int32 lanes: AVX2 vpmaddwd + vpaddd
 // (matmul_avx2.cc) or AVX-VNNI vpdpwssd (matmul_avxvnni.cc). The math is dot_scalar.cc's; each
 // (row, token) pair accumulates exact int32 lanes that become float once per block (super-block,
-// half super-block for Q6_K), scaled by d_w·d_x and summed in eight float lanes.
+// half super-block for Q6_K), scaled by d_w·d_x and summed in eight float lanes. Q8_0 has its own
+// file (q8_0_x86_256.h: eight-row panels for batches, built on the helpers here).
 //
 // Include only from files compiled with AVX2 + FMA + F16C (or more); everything is in an anonymous
 // namespace so that each including file keeps its own copy (see weight_blocks.h).
@@ -25,6 +26,14 @@ inline float hsum(__m256 v) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+
+// The eight int32 lanes of v summed (exact).
+inline int32_t hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
 }
 
 inline float load_f16_scale(const uint8_t* p) { return _cvtsh_ss(load_u16(p)); }
@@ -83,83 +92,6 @@ struct Accumulators {
     for (int r = 0; r < R; ++r) {
       for (int t = 0; t < T; ++t) store_y(tile, row + r, token + t, hsum(v[r][t]) * dx[t]);
     }
-  }
-};
-
-// One Q8_0 block against one token's activations, accumulated in float: acc + d_w · (q · x).
-template <class Madd>
-inline __m256 q8_0_block_decode(const uint8_t* block, const ActBlock32& x, __m256 acc) {
-  prefetch_stream(block + kPrefetchAheadBytes);
-  const __m256i lo = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
-  const __m256i hi = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
-  const __m256i dot =
-      Madd::madd(Madd::madd(_mm256_setzero_si256(), lo, load_256(x.qs)), hi, load_256(x.qs + 16));
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(load_f16_scale(block)), acc);
-}
-
-// Madd::madd(acc, a, b): acc + (eight int32 lanes, lane k = a[2k]·b[2k] + a[2k+1]·b[2k+1]).
-template <class Madd>
-struct Q8_0Kernel256 {
-  template <int R, int T>
-  static void run(const MatmulTile& tile, int64_t row, int64_t token) {
-    const uint8_t* w[R];
-    const ActBlock32* x[T];
-    for (int r = 0; r < R; ++r) w[r] = weight_row(tile, row + r);
-    float dx[T];  // the row's one scale (see quantize_activations.h)
-    for (int t = 0; t < T; ++t) {
-      x[t] = act_row<ActBlock32>(tile, token + t);
-      dx[t] = x[t][0].d;
-    }
-    Accumulators<R, T> acc;
-    const int64_t n_blocks = tile.n_in / kQ8_0Elements;
-    if constexpr (T == 1) {
-      // Decode: rows one after another, so each thread reads its tile as one sequential stream
-      // (what the hardware prefetchers follow best); even and odd blocks feed two accumulators
-      // so the FMA latency does not limit the stream.
-      for (int r = 0; r < R; ++r) {
-        __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
-        int64_t b = 0;
-        for (; b + 2 <= n_blocks; b += 2) {
-          even = q8_0_block_decode<Madd>(w[r] + b * kQ8_0Bytes, x[0][b], even);
-          odd = q8_0_block_decode<Madd>(w[r] + (b + 1) * kQ8_0Bytes, x[0][b + 1], odd);
-        }
-        if (b < n_blocks) even = q8_0_block_decode<Madd>(w[r] + b * kQ8_0Bytes, x[0][b], even);
-        acc.v[r][0] = _mm256_add_ps(even, odd);
-      }
-      acc.store_scaled(tile, row, token, dx);
-      return;
-    }
-    // Even and odd blocks go to separate accumulators, as in the decode loop above, so that a
-    // token's result is bit-identical whether it was computed alone or in a batch.
-    Accumulators<R, T> odd;
-    const auto accumulate_block = [&](int64_t b, Accumulators<R, T>& into) {
-      __m256i w_lo[R], w_hi[R];  // elements 0-15 and 16-31 as int16
-      __m256 dw[R];
-      for (int r = 0; r < R; ++r) {
-        const uint8_t* block = w[r] + b * kQ8_0Bytes;
-        w_lo[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
-        w_hi[r] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
-        dw[r] = _mm256_set1_ps(load_f16_scale(block));
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m256i x_lo = load_256(x[t][b].qs), x_hi = load_256(x[t][b].qs + 16);
-        for (int r = 0; r < R; ++r) {
-          const __m256i dot =
-              Madd::madd(Madd::madd(_mm256_setzero_si256(), w_lo[r], x_lo), w_hi[r], x_hi);
-          into.v[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), dw[r], into.v[r][t]);
-        }
-      }
-    };
-    int64_t b = 0;
-    for (; b + 2 <= n_blocks; b += 2) {
-      accumulate_block(b, acc);
-      accumulate_block(b + 1, odd);
-    }
-    if (b < n_blocks) accumulate_block(b, acc);
-    for (int r = 0; r < R; ++r) {
-      for (int t = 0; t < T; ++t) acc.v[r][t] = _mm256_add_ps(acc.v[r][t], odd.v[r][t]);
-    }
-    acc.store_scaled(tile, row, token, dx);
   }
 };
 
@@ -353,10 +285,6 @@ double peak_madd_256(int64_t rounds) {
   return peak_chains<__m256i, Madd>(rounds, _mm256_set1_epi16(3), _mm256_set1_epi16(5), 16);
 }
 
-template <class Madd>
-void tile_q8_0_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
-  run_tiles<Q8_0Kernel256<Madd>, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);
-}
 template <class Madd>
 void tile_q4_0_256(const MatmulTile& tile, int64_t n_rows, int64_t n_tokens) {
   run_tiles<Q4_0Kernel256<Madd>, kDecodeRows256, kBatchRows256>(tile, n_rows, n_tokens);

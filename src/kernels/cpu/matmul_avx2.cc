@@ -11,6 +11,7 @@
 #include "kernels/cpu/dot_x86_256.h"
 #include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/kernels_x86.h"
+#include "kernels/cpu/q8_0_x86_256.h"
 #include "kernels/cpu/quantize_activations.h"
 #include "kernels/cpu/tile_loops.h"
 #include "kernels/cpu/weight_blocks.h"
@@ -141,13 +142,6 @@ inline __m256i quantize32(const float* x, __m256 inv_d, int16_t* out) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), q01);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), q23);
   return _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
-}
-
-inline int32_t hsum_epi32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
 }
 
 struct Scale {

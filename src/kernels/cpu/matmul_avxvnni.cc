@@ -6,6 +6,7 @@
 #include "kernels/cpu/dot_x86_256.h"
 #include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/kernels_x86.h"
+#include "kernels/cpu/q8_0_x86_256.h"
 
 namespace tessera::kernels {
 namespace {
