@@ -72,10 +72,8 @@ inline void fill_q8_0_panel(const uint8_t* const rows[kPanelRows], int64_t first
     alignas(16) uint16_t scale_bits[kPanelRows];
     for (int j = 0; j < kPanelRows; ++j) {
       const uint8_t* block = rows[j] + (first + b) * kQ8_0Bytes;
-      lo[j] = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + kQ8_0QsOffset)));
-      hi[j] = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + kQ8_0QsOffset + 16)));
+      lo[j] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset));
+      hi[j] = _mm256_cvtepi8_epi16(load_128(block + kQ8_0QsOffset + 16));
       scale_bits[j] = load_u16(block);
     }
     transpose_8x8_epi32(lo, panel->pairs[b]);
@@ -131,17 +129,19 @@ template <class Madd, int T>
 void q8_0_panel_group(const MatmulTile& tile, const Q8_0Panel& panel, int64_t row, int64_t first,
                       int64_t n, int64_t token, bool last) {
   const ActBlock32* x[T];
+  float* y[T];
+  float dx[T];  // the row's one activation scale (see quantize_activations.h)
   __m256 acc[T];
   for (int t = 0; t < T; ++t) {
-    x[t] = act_row<ActBlock32>(tile, token + t) + first;
-    float* y = tile.y + (token + t) * tile.y_stride + row;
-    acc[t] = first == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y);
+    const ActBlock32* blocks = act_row<ActBlock32>(tile, token + t);
+    x[t] = blocks + first;
+    dx[t] = blocks[0].d;
+    y[t] = tile.y + (token + t) * tile.y_stride + row;
+    acc[t] = first == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y[t]);
   }
   q8_0_panel_tokens<Madd, T>(panel, n, x, acc);
   for (int t = 0; t < T; ++t) {
-    float* y = tile.y + (token + t) * tile.y_stride + row;
-    const float dx = act_row<ActBlock32>(tile, token + t)[0].d;
-    _mm256_storeu_ps(y, last ? _mm256_mul_ps(acc[t], _mm256_set1_ps(dx)) : acc[t]);
+    _mm256_storeu_ps(y[t], last ? _mm256_mul_ps(acc[t], _mm256_set1_ps(dx[t])) : acc[t]);
   }
 }
 
