@@ -1,5 +1,8 @@
 #include "serve/api_errors.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "serve/json_fields.h"
 
 namespace tessera::serve {
@@ -52,18 +55,55 @@ HttpResponse json_response(int status, const std::string& body) {
   return response;
 }
 
+namespace {
+
+// The field a message names first ("messages[0].content: expected a string" -> that path), for
+// OpenAI's `param`; null when the message does not start with one.
+nlohmann::json param_of(const std::string& message) {
+  const size_t colon = message.find(": ");
+  if (colon == 0 || colon == std::string::npos) return nullptr;
+  const std::string head = message.substr(0, colon);
+  const bool is_path = std::all_of(head.begin(), head.end(),
+                                   [](char c) {
+                                     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                                            c == '_' || c == '.' || c == '[' || c == ']';
+                                   }) &&
+                       std::isalpha(static_cast<unsigned char>(head[0])) != 0;
+  if (!is_path || head == "body") return nullptr;
+  return head;
+}
+
+}  // namespace
+
+nlohmann::json openai_error(const Status& status) {
+  const int http = http_status_for(status);
+  const char* type = http == 400   ? "invalid_request_error"
+                     : http == 404 ? "not_found_error"
+                     : http == 429 ? "rate_limit_error"
+                     : http == 401 ? "authentication_error"
+                                   : "server_error";
+  // OpenAI's `code` is a string (its SDKs type it so); these name the HTTP outcome.
+  const char* code = http == 400   ? "invalid_request"
+                     : http == 401 ? "invalid_api_key"
+                     : http == 404 ? "not_found"
+                     : http == 413 ? "request_too_large"
+                     : http == 429 ? "rate_limit_exceeded"
+                     : http == 501 ? "not_implemented"
+                     : http == 503 ? "service_unavailable"
+                                   : "internal_error";
+  return {{"message", status.message()},
+          {"type", type},
+          {"param", param_of(status.message())},
+          {"code", code}};
+}
+
 HttpResponse error_response(const Status& status, ErrorStyle style) {
   const int code = http_status_for(status);
   nlohmann::json body;
   if (style == ErrorStyle::kKServe) {
     body = {{"error", status.message()}};
   } else {
-    const char* type = code == 400   ? "invalid_request_error"
-                       : code == 404 ? "not_found_error"
-                       : code == 429 ? "rate_limit_error"
-                       : code == 401 ? "authentication_error"
-                                     : "server_error";
-    body = {{"error", {{"message", status.message()}, {"type", type}, {"code", code}}}};
+    body = {{"error", openai_error(status)}};
   }
   HttpResponse response = json_response(code, dump_json(body));
   if (code == 429 || code == 503) {

@@ -3,6 +3,7 @@
 // are {"error": {"message", "type", "code"}} as OpenAI's clients expect.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "base/status.h"
@@ -19,6 +20,9 @@ enum class ErrorStyle { kKServe, kOpenAI };
 // 503; Unimplemented -> 501; anything else -> 500.
 int http_status_for(const Status& status);
 HttpResponse error_response(const Status& status, ErrorStyle style);
+// OpenAI's error object: {"message", "type", "param" (the field a 400 names, else null),
+// "code" (a string: "invalid_request", "not_found", "rate_limit_exceeded", ...)}.
+nlohmann::json openai_error(const Status& status);
 HttpResponse json_response(int status, const std::string& body);
 
 // The request-count outcome label for a failure: client_error | not_found | rejected |

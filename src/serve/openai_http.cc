@@ -1,17 +1,22 @@
-// The OpenAI-compatible API: /v1/models, /v1/completions, /v1/chat/completions (with
-// `stream: true` as Server-Sent Events ending in `data: [DONE]`), /v1/embeddings and /v1/rerank
-// (query + documents -> relevance scores, as Cohere and Jina shape it). Protocol translation
-// only; errors use OpenAI's {"error": {"message", "type", "code"}}.
+// The OpenAI-compatible API: /v1/models (and /v1/models/{id}), /v1/completions,
+// /v1/chat/completions (with `stream: true` as Server-Sent Events ending in `data: [DONE]`),
+// /v1/embeddings (float lists or base64) and /v1/rerank (query + documents -> relevance scores,
+// as Cohere and Jina shape it). Protocol translation only; which fields each endpoint takes is
+// openai_fields.h; errors use OpenAI's {"error": {"message", "type", "param", "code"}}.
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cctype>
 #include <chrono>
 #include <mutex>
 
+#include "base/base64.h"
 #include "serve/api_errors.h"
 #include "serve/chat_prompt.h"
 #include "serve/encode_call.h"
 #include "serve/generation_call.h"
 #include "serve/json_fields.h"
+#include "serve/openai_fields.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
@@ -53,10 +58,52 @@ Result<std::shared_ptr<ModelInstance>> model_for(ServeContext& context, const Js
   return context.repository.get(name);
 }
 
+// /v1/completions' prompt: a string or a list of token ids, alone or as a one-element list.
+// Several prompts would each need their own choice; they are refused with the count.
+Result<std::vector<int32_t>> completion_prompt(const ModelInstance& model, const Json& body) {
+  auto it = body.find("prompt");
+  if (it == body.end() || it->is_null()) {
+    return invalid_argument("prompt: required, a string or a list of token ids");
+  }
+  const Json* prompt = &*it;
+  std::string path = "prompt";
+  if (prompt->is_array() && !prompt->empty() && !(*prompt)[0].is_number_integer()) {
+    if (prompt->size() != 1) {
+      return invalid_argument("prompt: " + std::to_string(prompt->size()) +
+                              " prompts in one request are not supported; send one per request");
+    }
+    prompt = &(*prompt)[0];
+    path = "prompt[0]";
+  }
+  if (prompt->is_string()) return tokenize_prompt(model, prompt->get<std::string>(), false);
+  if (!prompt->is_array()) {
+    return invalid_argument(path + ": expected a string or a list of token ids");
+  }
+  if (prompt->empty()) return invalid_argument(path + ": is an empty list");
+  const int32_t vocab_size = model.tokenizer()->vocab().size();
+  std::vector<int32_t> ids;
+  ids.reserve(prompt->size());
+  for (size_t i = 0; i < prompt->size(); ++i) {
+    const Json& id = (*prompt)[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!id.is_number_integer()) return invalid_argument(at + ": expected a token id");
+    const int64_t value = id.get<int64_t>();
+    if (value < 0 || value >= vocab_size) {
+      return invalid_argument(at + ": token id " + std::to_string(value) +
+                              " is outside the vocabulary (0.." + std::to_string(vocab_size - 1) +
+                              ")");
+    }
+    ids.push_back(static_cast<int32_t>(value));
+  }
+  return ids;
+}
+
 // Completions and chat completions share everything but the prompt and the shape of a choice.
 Status generate(ServeContext& context, const HttpRequest& request,
                 const std::shared_ptr<Responder>& responder, bool chat) {
   TESSERA_ASSIGN_OR_RETURN(Json body, parse_json_object(request.body));
+  TESSERA_RETURN_IF_ERROR(
+      check_openai_fields(body, chat ? OpenAIEndpoint::kChat : OpenAIEndpoint::kCompletions));
   TESSERA_ASSIGN_OR_RETURN(std::shared_ptr<ModelInstance> model, model_for(context, body));
   if (model->kind() != ModelKind::kGenerate) {
     return invalid_argument("model: '" + model->config().name + "' is a " +
@@ -65,18 +112,17 @@ Status generate(ServeContext& context, const HttpRequest& request,
   TESSERA_ASSIGN_OR_RETURN(
       GenerateRequest generate,
       generate_request_from_json(body, chat ? kDefaultChatTokens : kDefaultCompletionTokens));
-  std::string prompt;
-  if (chat) {
-    TESSERA_ASSIGN_OR_RETURN(prompt, render_chat_prompt(*model, body));
-  } else {
-    TESSERA_ASSIGN_OR_RETURN(std::vector<std::string> prompts, string_or_strings(body, "prompt"));
-    if (prompts.size() != 1) {
-      return invalid_argument("prompt: expected one prompt, got " + std::to_string(prompts.size()));
-    }
-    prompt = prompts[0];
-  }
+  TESSERA_ASSIGN_OR_RETURN(std::optional<int64_t> limit, completion_token_limit(body));
+  if (limit) generate.max_tokens = static_cast<int32_t>(*limit);
   TESSERA_ASSIGN_OR_RETURN(std::optional<bool> stream, optional_bool(body, "stream"));
-  generate.prompt = tokenize_prompt(*model, prompt, chat);
+  TESSERA_ASSIGN_OR_RETURN(const bool include_usage,
+                           stream_include_usage(body, stream.value_or(false)));
+  if (chat) {
+    TESSERA_ASSIGN_OR_RETURN(std::string prompt, render_chat_prompt(*model, body));
+    generate.prompt = tokenize_prompt(*model, prompt, chat);
+  } else {
+    TESSERA_ASSIGN_OR_RETURN(generate.prompt, completion_prompt(*model, body));
+  }
   const auto prompt_tokens = static_cast<int64_t>(generate.prompt.size());
 
   const std::string id = next_id(chat ? "chatcmpl-" : "cmpl-");
@@ -105,32 +151,40 @@ Status generate(ServeContext& context, const HttpRequest& request,
     // The stream starts with the first event, on the engine thread, so a request the engine
     // refuses (429, 503) still gets a plain error response with its status.
     auto opening = std::make_shared<std::once_flag>();
-    auto write = [responder, opening, head, chat](const std::string& event) {
+    // With stream_options.include_usage, as OpenAI does: every chunk carries "usage": null and
+    // one more chunk with no choices carries the counts; without it no chunk has usage.
+    Json chunk_head = head;
+    if (include_usage) chunk_head["usage"] = nullptr;
+    auto write = [responder, opening, chunk_head, chat](const std::string& event) {
       std::call_once(*opening, [&] {
         responder->start_stream(200, "text/event-stream");
         if (!chat) return;
-        Json first = head;
+        Json first = chunk_head;
         first["choices"] = {
             {{"index", 0}, {"delta", {{"role", "assistant"}}}, {"finish_reason", nullptr}}};
         responder->write(sse(first));
       });
       responder->write(event);
     };
-    handlers.on_text = [write, head, choice](std::string_view text) {
-      Json event = head;
+    handlers.on_text = [write, chunk_head, choice](std::string_view text) {
+      Json event = chunk_head;
       event["choices"] = {choice(std::string(text), true, nullptr)};
       write(sse(event));
     };
-    handlers.on_done = [responder, write, head, choice,
-                        prompt_tokens](const Result<GenerateResult>& r) {
+    handlers.on_done = [responder, write, chunk_head, choice, prompt_tokens,
+                        include_usage](const Result<GenerateResult>& r) {
       if (!r.ok()) {
-        write(sse({{"error",
-                    {{"message", r.status().message()}, {"code", http_status_for(r.status())}}}}));
+        write(sse({{"error", openai_error(r.status())}}));
       } else {
-        Json last = head;
+        Json last = chunk_head;
         last["choices"] = {choice("", true, r->finish_reason)};
-        last["usage"] = usage(prompt_tokens, static_cast<int64_t>(r->tokens.size()));
         write(sse(last));
+        if (include_usage) {
+          Json counts = chunk_head;
+          counts["choices"] = Json::array();
+          counts["usage"] = usage(prompt_tokens, static_cast<int64_t>(r->tokens.size()));
+          write(sse(counts));
+        }
       }
       write("data: [DONE]\n\n");
       responder->finish();
@@ -148,14 +202,42 @@ Status generate(ServeContext& context, const HttpRequest& request,
                           request.received_ns, std::move(handlers));
 }
 
+// An embedding as OpenAI's base64 form: the float32 values' little-endian bytes.
+std::string float32_le_base64(const std::vector<float>& values) {
+  std::vector<uint8_t> bytes;
+  bytes.reserve(values.size() * 4);
+  for (float v : values) {
+    const auto bits = std::bit_cast<uint32_t>(v);
+    for (int shift = 0; shift < 32; shift += 8)
+      bytes.push_back(static_cast<uint8_t>(bits >> shift));
+  }
+  return base64_encode(bytes.data(), bytes.size());
+}
+
 Status embeddings(ServeContext& context, const HttpRequest& request,
                   const std::shared_ptr<Responder>& responder) {
   TESSERA_ASSIGN_OR_RETURN(Json body, parse_json_object(request.body));
+  TESSERA_RETURN_IF_ERROR(check_openai_fields(body, OpenAIEndpoint::kEmbeddings));
   TESSERA_ASSIGN_OR_RETURN(std::shared_ptr<ModelInstance> model, model_for(context, body));
   TESSERA_ASSIGN_OR_RETURN(std::optional<std::string> format,
                            optional_string(body, "encoding_format"));
-  if (format && *format != "float") {
-    return invalid_argument("encoding_format: only 'float' is supported");
+  // OpenAI's SDKs (and LangChain, LlamaIndex) ask for base64 by default and decode it.
+  if (format && *format != "float" && *format != "base64") {
+    return invalid_argument("encoding_format: '" + *format + "': expected 'float' or 'base64'");
+  }
+  const bool base64 = format && *format == "base64";
+  if (model->kind() == ModelKind::kEmbed) {
+    // Shortening (Matryoshka) is only meaningful for models trained for it; none declares that
+    // yet, so only the model's own width is accepted.
+    TESSERA_ASSIGN_OR_RETURN(std::optional<int64_t> dimensions,
+                             optional_integer(body, "dimensions", 1, 1 << 20));
+    if (dimensions && *dimensions != model->embedding_dim()) {
+      return invalid_argument("dimensions: model '" + model->config().name + "' returns " +
+                              std::to_string(model->embedding_dim()) +
+                              " dimensions and was not trained to be shortened; leave "
+                              "dimensions out or send " +
+                              std::to_string(model->embedding_dim()));
+    }
   }
   EncodeRequest encode;
   TESSERA_ASSIGN_OR_RETURN(encode.texts, string_or_strings(body, "input"));
@@ -163,12 +245,14 @@ Status embeddings(ServeContext& context, const HttpRequest& request,
   const std::string name = model->config().name;
   return start_encode(
       *model, std::move(encode), request.received_ns,
-      [responder, name](const Result<EncodeOutcome>& outcome) {
+      [responder, name, base64](const Result<EncodeOutcome>& outcome) {
         if (!outcome.ok()) return send_error(responder, outcome.status());
         Json data = Json::array();
         for (size_t i = 0; i < outcome->embeddings.size(); ++i) {
-          data.push_back(
-              {{"object", "embedding"}, {"index", i}, {"embedding", outcome->embeddings[i]}});
+          const std::vector<float>& v = outcome->embeddings[i];
+          data.push_back({{"object", "embedding"},
+                          {"index", i},
+                          {"embedding", base64 ? Json(float32_le_base64(v)) : Json(v)}});
         }
         send_json(
             responder,
@@ -182,6 +266,7 @@ Status embeddings(ServeContext& context, const HttpRequest& request,
 Status rerank(ServeContext& context, const HttpRequest& request,
               const std::shared_ptr<Responder>& responder) {
   TESSERA_ASSIGN_OR_RETURN(Json body, parse_json_object(request.body));
+  TESSERA_RETURN_IF_ERROR(check_openai_fields(body, OpenAIEndpoint::kRerank));
   TESSERA_ASSIGN_OR_RETURN(std::shared_ptr<ModelInstance> model, model_for(context, body));
   EncodeRequest encode;
   encode.rerank = true;
@@ -219,13 +304,52 @@ Status rerank(ServeContext& context, const HttpRequest& request,
                       });
 }
 
+Json model_object(const std::string& name) {
+  return {{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "tessera"}};
+}
+
 Json model_list(ServeContext& context) {
   Json data = Json::array();
   for (const ModelStatus& s : context.repository.index()) {
-    if (s.state != "READY") continue;
-    data.push_back({{"id", s.name}, {"object", "model"}, {"created", 0}, {"owned_by", "tessera"}});
+    if (s.state == "READY") data.push_back(model_object(s.name));
   }
   return {{"object", "list"}, {"data", data}};
+}
+
+// A path segment with its %XY escapes decoded (clients escape '/' in ids such as "org/model").
+Result<std::string> percent_decoded(const std::string& segment) {
+  std::string out;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out += segment[i];
+      continue;
+    }
+    const auto hex = [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0
+                 ? (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10)
+                 : -1;
+    };
+    if (i + 2 >= segment.size() || hex(segment[i + 1]) < 0 || hex(segment[i + 2]) < 0) {
+      return invalid_argument("model id '" + segment + "': malformed %-escape at " +
+                              std::to_string(i));
+    }
+    out += static_cast<char>(hex(segment[i + 1]) * 16 + hex(segment[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+// GET /v1/models/{id}: a model that is listed (ready); 404 otherwise, as OpenAI answers.
+Status retrieve_model(ServeContext& context, const std::string& escaped_id,
+                      const std::shared_ptr<Responder>& responder) {
+  TESSERA_ASSIGN_OR_RETURN(const std::string id, percent_decoded(escaped_id));
+  for (const ModelStatus& s : context.repository.index()) {
+    if (s.name == id && s.state == "READY") {
+      send_json(responder, model_object(s.name));
+      return Status();
+    }
+  }
+  return not_found("model: '" + id + "' does not exist or is not ready");
 }
 
 }  // namespace
@@ -235,8 +359,12 @@ bool handle_openai(ServeContext& context, const HttpRequest& request,
   const std::string& path = request.path;
   if (path.rfind("/v1/", 0) != 0) return false;
   Status outcome;
+  constexpr std::string_view kModelPrefix = "/v1/models/";
   if (path == "/v1/models" && request.method == "GET") {
     send_json(responder, model_list(context));
+  } else if (path.rfind(kModelPrefix, 0) == 0 && path.size() > kModelPrefix.size() &&
+             request.method == "GET") {
+    outcome = retrieve_model(context, path.substr(kModelPrefix.size()), responder);
   } else if (request.method != "POST") {
     outcome = not_found(request.method + " " + path + ": no such endpoint");
   } else if (path == "/v1/completions") {

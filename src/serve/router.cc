@@ -32,11 +32,13 @@ HttpHandler make_api_handler(ServeContext& context) {
   return [&context](HttpRequest request, std::shared_ptr<Responder> responder) {
     if (!authorized(context, request)) {
       const std::string message = "missing or wrong API key (send Authorization: Bearer KEY)";
-      const Json body =
-          request.path.rfind("/v1/", 0) == 0
-              ? Json{{"error",
-                      {{"message", message}, {"type", "authentication_error"}, {"code", 401}}}}
-              : Json{{"error", message}};
+      const Json body = request.path.rfind("/v1/", 0) == 0
+                            ? Json{{"error",
+                                    {{"message", message},
+                                     {"type", "authentication_error"},
+                                     {"param", nullptr},
+                                     {"code", "invalid_api_key"}}}}
+                            : Json{{"error", message}};
       HttpResponse response = json_response(401, dump_json(body));
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
       responder->send(std::move(response));

@@ -36,10 +36,11 @@ Result<std::string> ChatTemplate::render(const nlohmann::json& context) const {
 Result<std::string> ChatTemplate::render_chat(const nlohmann::ordered_json& messages,
                                               bool add_generation_prompt,
                                               std::string_view bos_token,
-                                              std::string_view eos_token) const {
+                                              std::string_view eos_token,
+                                              const nlohmann::ordered_json& tools) const {
   nlohmann::ordered_json context = nlohmann::ordered_json::object();
   context["messages"] = messages;
-  context["tools"] = nullptr;
+  context["tools"] = tools;
   context["documents"] = nullptr;
   context["add_generation_prompt"] = add_generation_prompt;
   context["bos_token"] = std::string(bos_token);

@@ -39,11 +39,12 @@ class ChatTemplate {
   Result<std::string> render(const nlohmann::ordered_json& context) const;
   Result<std::string> render(const nlohmann::json& context) const;
 
-  // The context transformers builds: messages, add_generation_prompt, bos/eos tokens, and
-  // tools/documents set to None.
+  // The context transformers builds: messages, add_generation_prompt, bos/eos tokens, `tools`
+  // (the request's tool definitions, or None when null) and documents set to None.
   Result<std::string> render_chat(const nlohmann::ordered_json& messages,
                                   bool add_generation_prompt, std::string_view bos_token,
-                                  std::string_view eos_token) const;
+                                  std::string_view eos_token,
+                                  const nlohmann::ordered_json& tools = nullptr) const;
 
   // strftime_now() reads this clock (UTC); the system clock by default. Tests inject a fixed date.
   void set_clock(Clock now) { env_.now = std::move(now); }

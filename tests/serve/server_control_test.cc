@@ -206,7 +206,8 @@ TEST(ServerControlTest, ServeExitsZeroOnSigtermAfterFinishingInFlightWork) {
       {"prompt", "x"},
       {"max_tokens", 300},
       {"ignore_eos", true},
-      {"stream", true}}.dump();
+      {"stream", true},
+      {"stream_options", {{"include_usage", true}}}}.dump();
   const std::string request =
       "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\n\r\n" + body;

@@ -194,7 +194,7 @@ TEST_F(ServerTest, StreamingChatIsServerSentEventsEndingInDone) {
   EXPECT_EQ(Json::parse(events.front())["choices"][0]["delta"]["role"], "assistant");
   const Json last = Json::parse(events[events.size() - 2]);
   EXPECT_EQ(last["choices"][0]["finish_reason"], "length");
-  EXPECT_EQ(last["usage"]["completion_tokens"], 12);
+  EXPECT_FALSE(last.contains("usage"));  // only with stream_options (openai_compat_test.cc)
   // The streamed pieces add up to what the same request returns whole.
   std::string streamed;
   for (size_t i = 1; i + 2 < events.size(); ++i) {
