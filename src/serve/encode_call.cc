@@ -29,8 +29,7 @@ Status start_encode(ModelInstance& model, EncodeRequest request, int64_t receive
           on_done(outcome);
         });
   }
-  if (!submitted.ok()) observer->on_request(outcome_for(submitted), seconds());
-  return submitted;
+  return submitted;  // a refusal is counted by the frontend (refused_requests.h)
 }
 
 }  // namespace tessera::serve

@@ -11,7 +11,8 @@
 
 namespace tessera::serve {
 
-// A submit error is returned (and counted); otherwise `on_done` runs exactly once.
+// A submit error is returned (the frontend counts it, see refused_requests.h); otherwise `on_done`
+// runs exactly once.
 Status start_encode(ModelInstance& model, EncodeRequest request, int64_t received_ns,
                     std::function<void(const Result<EncodeOutcome>&)> on_done);
 

@@ -99,10 +99,8 @@ Status start_generation(ModelInstance& model, GenerateRequest request, const Can
   ModelObserver* observer = &model.observer();
   const auto prompt_tokens = static_cast<int64_t>(request.prompt.size());
   if (engine == nullptr) {
-    Status s = invalid_argument("model: '" + model.config().name + "' is a " +
-                                model_kind_name(model.kind()) + " model; it does not generate");
-    observer->on_request(outcome_for(s), seconds_since(received_ns));
-    return s;
+    return invalid_argument("model: '" + model.config().name + "' is a " +
+                            model_kind_name(model.kind()) + " model; it does not generate");
   }
   auto cancel = std::make_shared<CancelState>();
   on_cancel([cancel] { cancel->cancel(); });
@@ -122,10 +120,7 @@ Status start_generation(ModelInstance& model, GenerateRequest request, const Can
   };
   Result<std::shared_ptr<GenerationTicket>> ticket =
       engine->submit(std::move(request), std::move(callbacks));
-  if (!ticket.ok()) {
-    observer->on_request(outcome_for(ticket.status()), seconds_since(received_ns));
-    return ticket.status();
-  }
+  if (!ticket.ok()) return ticket.status();  // counted by the frontend (refused_requests.h)
   cancel->attach(std::move(*ticket));
   return {};
 }

@@ -33,9 +33,10 @@ struct GenerationHandlers {
   std::function<void(const Result<GenerateResult>&)> on_done;
 };
 
-// Submits `request` (its prompt tokenized) to `model`'s engine. A submit error is returned (and
-// counted); otherwise `handlers.on_done` runs exactly once. `received_ns` is when the request
-// arrived, for the duration metrics; `on_cancel` is given the function that cancels it.
+// Submits `request` (its prompt tokenized) to `model`'s engine. A submit error is returned (the
+// frontend counts it, see refused_requests.h); otherwise `handlers.on_done` runs exactly once.
+// `received_ns` is when the request arrived, for the duration metrics; `on_cancel` is given the
+// function that cancels it.
 Status start_generation(ModelInstance& model, GenerateRequest request, const CancelHook& on_cancel,
                         int64_t received_ns, GenerationHandlers handlers);
 

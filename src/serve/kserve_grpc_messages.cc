@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "serve/api_errors.h"
 #include "serve/kserve_grpc_calls.h"
+#include "serve/refused_requests.h"
 
 namespace tessera::serve {
 namespace {
@@ -175,9 +176,10 @@ void fill_infer_response(const inference::ModelInferRequest& request, const Infe
   }
 }
 
-Status start_grpc_infer(ServeContext& context, const inference::ModelInferRequest& request,
-                        const CancelHook& on_cancel, InferHandlers handlers) {
-  const int64_t received_ns = SteadyClock().now_ns();
+namespace {
+
+Status start_counted(ServeContext& context, const inference::ModelInferRequest& request,
+                     const CancelHook& on_cancel, InferHandlers handlers, int64_t received_ns) {
   if (context.shutting_down.load()) return unavailable("the server is shutting down");
   if (request.model_name().empty()) return invalid_argument("model_name: required");
   TESSERA_RETURN_IF_ERROR(check_model_version(request.model_name(), request.model_version()));
@@ -185,6 +187,18 @@ Status start_grpc_infer(ServeContext& context, const inference::ModelInferReques
                            context.repository.get(request.model_name()));
   TESSERA_ASSIGN_OR_RETURN(InferInputs inputs, infer_inputs_from(request));
   return start_infer(*model, std::move(inputs), on_cancel, received_ns, std::move(handlers));
+}
+
+}  // namespace
+
+Status start_grpc_infer(ServeContext& context, const inference::ModelInferRequest& request,
+                        const CancelHook& on_cancel, InferHandlers handlers) {
+  const int64_t received_ns = SteadyClock().now_ns();
+  Status started = start_counted(context, request, on_cancel, std::move(handlers), received_ns);
+  if (!started.ok()) {
+    count_refused(context.repository, context.metrics, request.model_name(), started, received_ns);
+  }
+  return started;
 }
 
 }  // namespace tessera::serve

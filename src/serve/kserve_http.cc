@@ -4,6 +4,7 @@
 #include "serve/api_errors.h"
 #include "serve/json_fields.h"
 #include "serve/kserve_infer.h"
+#include "serve/refused_requests.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
@@ -170,6 +171,9 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
     return true;
   }
   if (!model.ok()) {
+    if (action == "infer") {
+      count_refused(context.repository, context.metrics, name, model.status(), request.received_ns);
+    }
     send_error(responder, model.status());
     return true;
   }
@@ -178,6 +182,7 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
   } else if (action == "stats") {
     send_json(responder, 200, {{"model_stats", {model_stats(**model)}}});
   } else if (Status s = infer(*model, request, responder); !s.ok()) {
+    count_refused(context.repository, context.metrics, name, s, request.received_ns);
     send_error(responder, s);
   }
   return true;

@@ -1,7 +1,7 @@
 #include "serve/metrics.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace tessera::serve {
 namespace {
@@ -18,12 +18,16 @@ const char* type_name(MetricType type) {
   return "untyped";
 }
 
+// The shortest text that reads back as the same double, in %g style ("0.0025", "1e-05",
+// "5.36870912e+08"): what Prometheus' Go client prints (strconv 'g', -1), so a query for
+// le="0.005" finds the bucket. (%.17g printed 0.0025000000000000001.)
 std::string number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
+  const std::to_chars_result end =
+      std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::general);
+  return std::string(buffer, end.ptr);
 }
 
 // Adds one label to an already rendered set ("{a="x"}" + le -> "{a="x",le="0.1"}").
@@ -72,7 +76,15 @@ std::string render_labels(const Labels& labels) {
 }
 
 std::vector<double> latency_buckets_seconds() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  // 1 ms to 30 min: a long generation or a request queued behind many is still measured.
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+          2.5,   5,      10,    30,   60,    120,  300, 600,  1800};
+}
+
+std::vector<double> step_buckets_seconds() {
+  // 0.1 ms to 60 s: one token apart on a fast device (a CPU's inter-token p50 was 0.64 ms).
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+          0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
 }
 
 std::vector<double> size_buckets() { return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}; }

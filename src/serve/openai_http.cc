@@ -17,6 +17,7 @@
 #include "serve/generation_call.h"
 #include "serve/json_fields.h"
 #include "serve/openai_fields.h"
+#include "serve/refused_requests.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
@@ -304,6 +305,13 @@ Status rerank(ServeContext& context, const HttpRequest& request,
                       });
 }
 
+// The `model` a refused request named, for its count ("" when the body does not say).
+std::string requested_model(const HttpRequest& request) {
+  const Json body = Json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("model") || !body["model"].is_string()) return "";
+  return body["model"].get<std::string>();
+}
+
 Json model_object(const std::string& name) {
   return {{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "tessera"}};
 }
@@ -378,7 +386,14 @@ bool handle_openai(ServeContext& context, const HttpRequest& request,
   } else {
     outcome = not_found("POST " + path + ": no such endpoint");
   }
-  if (!outcome.ok()) send_error(responder, outcome);
+  if (!outcome.ok()) {
+    if (request.method == "POST" && (path == "/v1/completions" || path == "/v1/chat/completions" ||
+                                     path == "/v1/embeddings" || path == "/v1/rerank")) {
+      count_refused(context.repository, context.metrics, requested_model(request), outcome,
+                    request.received_ns);
+    }
+    send_error(responder, outcome);
+  }
   return true;
 }
 

@@ -1,5 +1,6 @@
 #include "serve/api_errors.h"
 #include "serve/json_fields.h"
+#include "serve/process_metrics.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
@@ -62,7 +63,7 @@ HttpHandler make_metrics_handler(Metrics& metrics) {
     }
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = metrics.render();
+    response.body = metrics.render() + render_process_metrics();
     responder->send(std::move(response));
   };
 }

@@ -19,12 +19,12 @@ void declare_serve_metrics(Metrics& m) {
   m.declare(kQueueDuration, MetricType::kHistogram,
             "Time requests waited in the model's queue before computing.", latency);
   m.declare(kStepDuration, MetricType::kHistogram,
-            "Compute time of one engine step (a batch) on the device.", latency);
+            "Compute time of one engine step (a batch) on the device.", step_buckets_seconds());
   m.declare(kComputeSeconds, MetricType::kCounter, "Device compute time of the model's steps.");
   m.declare(kTimeToFirstToken, MetricType::kHistogram,
             "Time from a generate request's arrival to its first token.", latency);
   m.declare(kInterTokenLatency, MetricType::kHistogram,
-            "Time between consecutive tokens of one generate request.", latency);
+            "Time between consecutive tokens of one generate request.", step_buckets_seconds());
   m.declare(kPromptTokens, MetricType::kCounter,
             "Input tokens (prompts, texts, documents) of finished requests.");
   m.declare(kGeneratedTokens, MetricType::kCounter, "Tokens generated.");

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "serve/process_metrics.h"
+
 namespace tessera::serve {
 namespace {
 
@@ -24,10 +28,10 @@ TEST(MetricsTest, RendersCountersGaugesAndCumulativeHistograms) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("tessera_level_bytes 5\n"), std::string::npos);
-  EXPECT_NE(text.find("tessera_wait_seconds_bucket{model=\"a\",le=\"0.10000000000000001\"} 1\n"
+  EXPECT_NE(text.find("tessera_wait_seconds_bucket{model=\"a\",le=\"0.1\"} 1\n"
                       "tessera_wait_seconds_bucket{model=\"a\",le=\"1\"} 2\n"
                       "tessera_wait_seconds_bucket{model=\"a\",le=\"+Inf\"} 3\n"
-                      "tessera_wait_seconds_sum{model=\"a\"} 7.5499999999999998\n"
+                      "tessera_wait_seconds_sum{model=\"a\"} 7.55\n"
                       "tessera_wait_seconds_count{model=\"a\"} 3\n"),
             std::string::npos)
       << text;
@@ -48,5 +52,47 @@ TEST(MetricsTest, CollectorsRefreshGaugesAtRender) {
   EXPECT_NE(m.render().find("tessera_queue_length 2\n"), std::string::npos);
 }
 
+TEST(MetricsTest, BucketBoundsPrintAsPrometheusClientsPrintThem) {
+  Metrics m;
+  m.declare("tessera_step_seconds", MetricType::kHistogram, "Steps.", step_buckets_seconds());
+  m.declare("tessera_request_seconds", MetricType::kHistogram, "Requests.",
+            latency_buckets_seconds());
+  m.observe("tessera_step_seconds", {}, 0.00064);
+  m.observe("tessera_request_seconds", {}, 1500);
+  const std::string text = m.render();
+  // Shortest round-trip text: a query for le="0.005" must match a bucket.
+  for (const char* bound : {"le=\"0.0001\"", "le=\"0.00025\"", "le=\"0.0025\"", "le=\"0.005\"",
+                            "le=\"0.1\"", "le=\"1800\""}) {
+    EXPECT_NE(text.find(bound), std::string::npos) << bound << "\n" << text;
+  }
+  EXPECT_EQ(text.find("000000001"), std::string::npos) << text;
+  // 0.64 ms lands between 0.5 ms and 1 ms; 25 min below the 30 min bound.
+  EXPECT_NE(text.find("tessera_step_seconds_bucket{le=\"0.0005\"} 0\n"
+                      "tessera_step_seconds_bucket{le=\"0.001\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tessera_request_seconds_bucket{le=\"600\"} 0\n"
+                      "tessera_request_seconds_bucket{le=\"1800\"} 1\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(MetricsTest, ProcessMetricsAndBuildInfo) {
+  const std::string text = render_process_metrics();
+  for (const char* family :
+       {"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+        "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+        "# TYPE process_open_fds gauge\nprocess_open_fds ",
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ",
+        "tessera_build_info{version=\"0.1.0\"} 1\n"}) {
+    EXPECT_NE(text.find(family), std::string::npos) << family << "\n" << text;
+  }
+  // Resident memory is a plausible byte count for a running test binary (over 1 MiB).
+  const size_t at = text.find("\nprocess_resident_memory_bytes ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stod(text.substr(at + 31)), 1024.0 * 1024.0);
+}
+
 }  // namespace
 }  // namespace tessera::serve
+

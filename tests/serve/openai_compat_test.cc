@@ -280,5 +280,22 @@ TEST_F(OpenAICompatTest, CompletionPromptsAsTokenIds) {
   expect_refused("/v1/completions", outside, "prompt[1]", "outside the vocabulary");
 }
 
+TEST_F(OpenAICompatTest, RefusedRequestsAreCountedWithTheirOutcome) {
+  const auto count = [](const std::string& series) {
+    const HttpReply metrics = http_request(server_->metrics_port(), "GET", "/metrics");
+    const size_t at = metrics.body.find("\n" + series + " ");
+    return at == std::string::npos ? 0.0 : std::stod(metrics.body.substr(at + series.size() + 2));
+  };
+  const std::string chat_400 = "tessera_requests_total{model=\"chat\",outcome=\"client_error\"}";
+  const std::string unknown_404 = "tessera_requests_total{model=\"\",outcome=\"not_found\"}";
+  const double chat_before = count(chat_400), unknown_before = count(unknown_404);
+  EXPECT_EQ(post("/v1/chat/completions", {{"model", "chat"}, {"messages", 5}}).status, 400);
+  EXPECT_EQ(post("/v1/completions", {{"model", "chat"}, {"prompt", "x"}, {"n", 3}}).status, 400);
+  EXPECT_EQ(post("/v2/models/chat/infer", Json{{"inputs", 1}}).status, 400);
+  EXPECT_EQ(post("/v1/embeddings", {{"model", "made-up"}, {"input", "x"}}).status, 404);
+  EXPECT_EQ(count(chat_400), chat_before + 3);
+  EXPECT_EQ(count(unknown_404), unknown_before + 1);
+}
+
 }  // namespace
 }  // namespace tessera::serve

@@ -421,7 +421,7 @@ TEST_F(ServerTest, MetricsAndStatusPage) {
   EXPECT_NE(metrics.headers.at("Content-Type").find("text/plain"), std::string::npos);
   for (const char* expected : {"# TYPE tessera_requests_total counter",
                                "# TYPE tessera_time_to_first_token_seconds histogram",
-                               "tessera_slice_memory_quota_bytes{slice=\"chat\"} 536870912",
+                               "tessera_slice_memory_quota_bytes{slice=\"chat\"} 5.36870912e+08",
                                "tessera_batch_sequences_bucket{model=\"embed\",le=\"+Inf\"}",
                                "tessera_requests_total{model=\"embed\",outcome=\"success\"}"}) {
     EXPECT_NE(metrics.body.find(expected), std::string::npos) << expected;
