@@ -24,6 +24,7 @@ Action register_slices(CLI::App& root);
 Action register_plan(CLI::App& root);
 Action register_serve(CLI::App& root);
 Action register_bench(CLI::App& root);
+Action register_tokenize(CLI::App& root);
 
 // Prints "tessera <command>: <status>" to stderr and returns the exit code for it: usage errors
 // (InvalidArgument) give 2, everything else 1.

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   std::map<const CLI::App*, Action> actions;
   for (auto* register_command :
        {&register_inspect, &register_pack, &register_quantize, &register_run, &register_perf,
-        &register_slices, &register_plan, &register_serve, &register_bench}) {
+        &register_slices, &register_plan, &register_serve, &register_bench, &register_tokenize}) {
     const size_t before = app.get_subcommands({}).size();
     Action action = register_command(app);
     actions[app.get_subcommands({}).at(before)] = std::move(action);

@@ -70,6 +70,11 @@ Result<std::unique_ptr<ModelInstance>> ModelInstance::load(const ModelConfig& co
   return m;
 }
 
+const Tokenizer* ModelInstance::tokenizer() const {
+  if (tokenizer_) return tokenizer_.get();
+  return encoder_model_ ? &encoder_model_->encoder().tokenizer() : nullptr;
+}
+
 int64_t ModelInstance::embedding_dim() const {
   return encoder_model_ ? encoder_model_->encoder().model().config().dim : 0;
 }

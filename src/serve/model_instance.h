@@ -34,9 +34,10 @@ class ModelInstance {
   const ModelObserver& observer() const { return observer_; }
   uint64_t memory_bytes() const { return memory_bytes_; }
 
+  // Every model's tokenizer (an encoder's is its Encoder's).
+  const Tokenizer* tokenizer() const;
   // Generate models (nullptr otherwise).
   GenerateEngine* generator() { return generator_.get(); }
-  const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   const ChatTemplate* chat_template() const { return chat_template_ ? &*chat_template_ : nullptr; }
   // Embed and rerank models (nullptr otherwise).
   EncodeEngine* encoder() { return encoder_.get(); }

@@ -47,6 +47,7 @@ HttpHandler make_api_handler(ServeContext& context) {
     }
     if (handle_kserve(context, request, responder)) return;
     if (handle_openai(context, request, responder)) return;
+    if (handle_tokenize(context, request, responder)) return;
     if (handle_status_page(context, request, responder)) return;
     responder->send(
         error_response(not_found(request.method + " " + request.path + ": no such endpoint"),

@@ -28,6 +28,9 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
                    const std::shared_ptr<Responder>& responder);
 bool handle_openai(ServeContext& context, const HttpRequest& request,
                    const std::shared_ptr<Responder>& responder);
+// POST /tokenize and /detokenize (tokenize_http.cc).
+bool handle_tokenize(ServeContext& context, const HttpRequest& request,
+                     const std::shared_ptr<Responder>& responder);
 bool handle_status_page(ServeContext& context, const HttpRequest& request,
                         const std::shared_ptr<Responder>& responder);
 

@@ -35,7 +35,7 @@ CommandResult run_tessera(const std::string& args) {
 }
 
 TEST(CliTest, HelpForEverySubcommandExitsZero) {
-  for (const char* sub : {"", "inspect ", "pack ", "quantize "}) {
+  for (const char* sub : {"", "inspect ", "pack ", "quantize ", "tokenize "}) {
     CommandResult r = run_tessera(std::string(sub) + "--help");
     EXPECT_EQ(r.exit_code, 0) << sub << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
