@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
           libpcre2-dev libutf8proc-dev libyaml-cpp-dev libboost-dev libgrpc++-dev libprotobuf-dev
           protobuf-compiler protobuf-compiler-grpc python3 python3-numpy python3-jinja2)
-# What only the tests need: promtool (in `prometheus`) lints the metrics port's output.
-TEST_PACKAGES=(prometheus)
+# What only the tests need: promtool (in `prometheus`) lints the metrics port's output and a real
+# Prometheus scrapes it; Python grpcio is a real gRPC client.
+TEST_PACKAGES=(prometheus python3-grpcio python3-grpc-tools)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {

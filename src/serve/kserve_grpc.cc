@@ -1,6 +1,8 @@
 #include "serve/kserve_grpc.h"
 
+#include <grpcpp/health_check_service_interface.h>
 #include <algorithm>
+
 #include <limits>
 
 #include "serve/kserve_grpc_calls.h"
@@ -162,6 +164,9 @@ Result<std::unique_ptr<GrpcFrontend>> GrpcFrontend::start(ServeContext& context,
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   const std::string address = host + ":" + std::to_string(options.port);
   int selected_port = 0;
+  // grpc.health.v1.Health, as Kubernetes' gRPC probes and grpc_health_probe call it: SERVING
+  // while the server runs (the KServe ServerReady RPC tells readiness).
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &selected_port);
   builder.RegisterService(frontend->service_.get());

@@ -18,6 +18,10 @@ using inference::ModelStreamInferResponse;
 
 // Triton's decoupled-mode flag: false on each streamed piece, true on a request's last response.
 constexpr const char* kFinalResponseParameter = "triton_final_response";
+// A client that sets this request parameter gets, as from Triton, every response flagged with
+// triton_final_response and an empty last one when the request ends without data to carry;
+// other clients get neither (Triton's default).
+constexpr const char* kEnableEmptyFinalParameter = "triton_enable_empty_final_response";
 
 class InferCall final : public grpc::ServerUnaryReactor {
  public:
@@ -125,12 +129,19 @@ class StreamInferCall final
  private:
   enum class Action { kNone, kWrite, kFinish };
 
+  static bool wants_final_flags(const ModelInferRequest& request) {
+    auto it = request.parameters().find(kEnableEmptyFinalParameter);
+    return it != request.parameters().end() && it->second.bool_param();
+  }
+
   static ModelStreamInferResponse response_for(const ModelInferRequest& request,
                                                const InferOutputs& outputs, bool final) {
     ModelStreamInferResponse response;
     ModelInferResponse& infer = *response.mutable_infer_response();
     fill_infer_response(request, outputs, infer);
-    (*infer.mutable_parameters())[kFinalResponseParameter].set_bool_param(final);
+    if (wants_final_flags(request)) {
+      (*infer.mutable_parameters())[kFinalResponseParameter].set_bool_param(final);
+    }
     return response;
   }
 
@@ -149,9 +160,10 @@ class StreamInferCall final
       push(response_for(*request, outputs, false), std::nullopt);
     };
     handlers.on_done = [this, request, seq](const Result<InferOutputs>& result) {
-      push(result.ok() ? response_for(*request, *result, true)
-                       : error_for(*request, result.status()),
-           seq);
+      if (!result.ok()) return push(error_for(*request, result.status()), seq);
+      // A streamed generation's end carries no tensor: an empty response, sent only on request.
+      if (result->tensors.empty() && !wants_final_flags(*request)) return push(std::nullopt, seq);
+      push(response_for(*request, *result, true), seq);
     };
     CancelHook on_cancel = [this, seq](std::function<void()> cancel) {
       {
@@ -176,8 +188,8 @@ class StreamInferCall final
     return response;
   }
 
-  // Queues `response`; `done_seq` set: that request has ended.
-  void push(ModelStreamInferResponse response, std::optional<uint64_t> done_seq) {
+  // Queues `response` (if any); `done_seq` set: that request has ended.
+  void push(std::optional<ModelStreamInferResponse> response, std::optional<uint64_t> done_seq) {
     Action action;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -185,7 +197,7 @@ class StreamInferCall final
         --pending_;
         cancels_.erase(*done_seq);
       }
-      if (!broken_) queue_.push_back(std::move(response));
+      if (!broken_ && response) queue_.push_back(std::move(*response));
       action = next_action();
     }
     act(action);

@@ -100,6 +100,64 @@ TEST(BenchApi, StreamsCountTextChunksAndPreferUsage) {
             ErrorKind::kMalformed);
 }
 
+// Streams as other servers write them (shapes copied from their replies, ids and times shortened):
+// llama.cpp's llama-server opens with content null and closes with `timings`; vLLM sends empty
+// content deltas and, asked for usage, a last chunk whose choices are empty. Each is valid.
+TEST(BenchApi, OtherServersStreamsAreReadWithoutMalformedCounts) {
+  const std::string llama_server_chat =
+      "data: {\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"role\":"
+      "\"assistant\",\"content\":null}}],\"created\":1,\"id\":\"c\",\"model\":\"m\","
+      "\"object\":\"chat.completion.chunk\"}\n\n"
+      "data: {\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"content\":"
+      "\"Hi\"}}],\"object\":\"chat.completion.chunk\"}\n\n"
+      "data: {\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{\"content\":"
+      "\" there\"}}],\"object\":\"chat.completion.chunk\"}\n\n"
+      "data: {\"choices\":[{\"finish_reason\":\"length\",\"index\":0,\"delta\":{}}],"
+      "\"object\":\"chat.completion.chunk\",\"usage\":{\"completion_tokens\":2,"
+      "\"prompt_tokens\":5,\"total_tokens\":7},\"timings\":{\"prompt_n\":5,"
+      "\"predicted_n\":2,\"predicted_per_second\":50.1}}\n\n"
+      "data: [DONE]\n\n";
+  Interpreted r = interpret_response(target("openai", "chat", true), 200, llama_server_chat,
+                                     {0.1, 0.2, 0.3, 0.4, 0.4});
+  EXPECT_EQ(r.error, ErrorKind::kNone);
+  EXPECT_EQ(r.output_tokens, 2);
+  EXPECT_EQ(r.token_times_s, (std::vector<double>{0.2, 0.3}));
+
+  const std::string llama_server_completion =
+      "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":"
+      "null}],\"object\":\"text_completion\"}\n\n"
+      "data: {\"choices\":[{\"text\":\"ab\",\"index\":0,\"logprobs\":null,"
+      "\"finish_reason\":null}],\"object\":\"text_completion\"}\n\n"
+      "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":"
+      "\"length\"}],\"object\":\"text_completion\",\"timings\":{\"predicted_n\":3}}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":4,"
+      "\"total_tokens\":7}}\n\n"
+      "data: [DONE]\n\n";
+  r = interpret_response(target("openai", "completions", true), 200, llama_server_completion,
+                         {0.1, 0.2, 0.3, 0.3, 0.3});
+  EXPECT_EQ(r.error, ErrorKind::kNone);
+  EXPECT_EQ(r.output_tokens, 3);
+  EXPECT_EQ(r.token_times_s, (std::vector<double>{0.2}));
+
+  const std::string vllm_chat =
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+      "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+      "\"finish_reason\":null}],\"usage\":null}\n\n"
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+      "\"delta\":{\"content\":\"Hel\"},\"logprobs\":null,\"finish_reason\":null}],"
+      "\"usage\":null}\n\n"
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+      "\"delta\":{\"content\":\"\"},\"logprobs\":null,\"finish_reason\":\"length\","
+      "\"stop_reason\":null}],\"usage\":null}\n\n"
+      "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":"
+      "{\"prompt_tokens\":5,\"total_tokens\":9,\"completion_tokens\":4}}\n\n"
+      "data: [DONE]\n\n";
+  r = interpret_response(target("openai", "chat", true), 200, vllm_chat, {0.1, 0.2, 0.3, 0.3, 0.3});
+  EXPECT_EQ(r.error, ErrorKind::kNone);
+  EXPECT_EQ(r.output_tokens, 4);
+  EXPECT_EQ(r.token_times_s, (std::vector<double>{0.2}));
+}
+
 TEST(BenchApi, SseEventsAreTakenIncrementally) {
   size_t offset = 0;
   std::string body = "data: one\n\ndata: tw";

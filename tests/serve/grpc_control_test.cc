@@ -135,6 +135,7 @@ TEST(GrpcControlTest, ShutdownFinishesTheStreamInFlightAndRefusesNewCalls) {
   ModelInferRequest request = infer_request("chat", {{"text_input", {"x"}}});
   (*request.mutable_parameters())["max_tokens"].set_int64_param(300);
   (*request.mutable_parameters())["ignore_eos"].set_bool_param(true);
+  (*request.mutable_parameters())["triton_enable_empty_final_response"].set_bool_param(true);
   auto context = call_context();
   auto stream = stub->ModelStreamInfer(context.get());
   ASSERT_TRUE(stream->Write(request));

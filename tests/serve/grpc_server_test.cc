@@ -204,6 +204,8 @@ TEST_F(GrpcServerTest, EmbedAndRerankEqualHttp) {
 TEST_F(GrpcServerTest, StreamInferSendsOnePieceAtATimeThenAFinalResponse) {
   ModelInferRequest whole = infer_request("chat", {{"text_input", {"Tell me"}}});
   set_greedy(whole, 12);
+  // Opted in as Triton's clients do: every response flagged, and an empty final one.
+  (*whole.mutable_parameters())["triton_enable_empty_final_response"].set_bool_param(true);
   ModelInferResponse unary;
   ASSERT_TRUE(infer(whole, &unary).ok());
   const std::string unary_text = testing::raw_bytes_output(unary, 0, 1).at(0);
@@ -216,7 +218,9 @@ TEST_F(GrpcServerTest, StreamInferSendsOnePieceAtATimeThenAFinalResponse) {
   ModelInferRequest unknown = infer_request("nosuch", {{"text", {"x"}}});
   unknown.set_id("s2");
   ASSERT_TRUE(stream->Write(unknown));
-  ASSERT_TRUE(stream->Write(infer_request("embed", {{"text", {"streamed"}}})));
+  ModelInferRequest embed = infer_request("embed", {{"text", {"streamed"}}});
+  (*embed.mutable_parameters())["triton_enable_empty_final_response"].set_bool_param(true);
+  ASSERT_TRUE(stream->Write(embed));
   stream->WritesDone();
 
   std::string streamed;
@@ -259,6 +263,30 @@ TEST_F(GrpcServerTest, StreamInferSendsOnePieceAtATimeThenAFinalResponse) {
   EXPECT_TRUE(embed_seen);
   EXPECT_GE(pieces, 2);
   EXPECT_EQ(streamed, unary_text);
+}
+
+// Without the opt-in, as Triton: no response is flagged and no empty one ends the stream; the
+// pieces alone make up the text.
+TEST_F(GrpcServerTest, StreamInferWithoutTheOptInSendsOnlyThePieces) {
+  ModelInferRequest request = infer_request("chat", {{"text_input", {"Tell me"}}});
+  set_greedy(request, 6);
+  ModelInferResponse unary;
+  ASSERT_TRUE(infer(request, &unary).ok());
+  auto context = call_context();
+  auto stream = stub_->ModelStreamInfer(context.get());
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  std::string streamed;
+  ModelStreamInferResponse message;
+  while (stream->Read(&message)) {
+    const ModelInferResponse& r = message.infer_response();
+    EXPECT_TRUE(message.error_message().empty()) << message.error_message();
+    EXPECT_EQ(r.parameters().count("triton_final_response"), 0u);
+    ASSERT_EQ(r.outputs_size(), 1) << "an empty response was sent";
+    streamed += testing::raw_bytes_output(r, 0, 1).at(0);
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(streamed, testing::raw_bytes_output(unary, 0, 1).at(0));
 }
 
 TEST_F(GrpcServerTest, MalformedTensorsAreInvalidArgumentNamingInputAndField) {
