@@ -109,4 +109,24 @@ Result<std::vector<std::string>> string_or_strings(const Json& object, const std
   return out;
 }
 
+Result<std::vector<int32_t>> token_ids(const Json& list, const std::string& path,
+                                       int32_t vocab_size) {
+  if (!list.is_array()) return wrong_type(path, "a list of token ids", list);
+  std::vector<int32_t> ids;
+  ids.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Json& id = list[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!id.is_number_integer()) return wrong_type(at, "a token id", id);
+    const int64_t value = id.get<int64_t>();
+    if (value < 0 || value >= vocab_size) {
+      return invalid_argument(at + ": token id " + std::to_string(value) +
+                              " is outside the vocabulary (0.." + std::to_string(vocab_size - 1) +
+                              ")");
+    }
+    ids.push_back(static_cast<int32_t>(value));
+  }
+  return ids;
+}
+
 }  // namespace tessera::serve

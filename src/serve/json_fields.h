@@ -28,6 +28,11 @@ Result<std::optional<bool>> optional_bool(const Json& object, const std::string&
 // `path` prefixes the field's name in messages ("inputs[0]" -> "inputs[0].name: required").
 Result<std::string> required_string(const Json& object, const std::string& field,
                                     const std::string& path = "");
+// A list of token ids, each an integer in [0, vocab_size); `path` names the list in messages
+// ("prompt[1]: token id 99999 is outside the vocabulary (0..31999)").
+Result<std::vector<int32_t>> token_ids(const Json& list, const std::string& path,
+                                       int32_t vocab_size);
+
 // A string or a list of strings (OpenAI's `input`, `stop`); empty when absent.
 Result<std::vector<std::string>> string_or_strings(const Json& object, const std::string& field);
 

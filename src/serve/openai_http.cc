@@ -81,22 +81,7 @@ Result<std::vector<int32_t>> completion_prompt(const ModelInstance& model, const
     return invalid_argument(path + ": expected a string or a list of token ids");
   }
   if (prompt->empty()) return invalid_argument(path + ": is an empty list");
-  const int32_t vocab_size = model.tokenizer()->vocab().size();
-  std::vector<int32_t> ids;
-  ids.reserve(prompt->size());
-  for (size_t i = 0; i < prompt->size(); ++i) {
-    const Json& id = (*prompt)[i];
-    const std::string at = path + "[" + std::to_string(i) + "]";
-    if (!id.is_number_integer()) return invalid_argument(at + ": expected a token id");
-    const int64_t value = id.get<int64_t>();
-    if (value < 0 || value >= vocab_size) {
-      return invalid_argument(at + ": token id " + std::to_string(value) +
-                              " is outside the vocabulary (0.." + std::to_string(vocab_size - 1) +
-                              ")");
-    }
-    ids.push_back(static_cast<int32_t>(value));
-  }
-  return ids;
+  return token_ids(*prompt, path, model.tokenizer()->vocab().size());
 }
 
 // Completions and chat completions share everything but the prompt and the shape of a choice.

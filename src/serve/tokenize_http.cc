@@ -105,20 +105,8 @@ Status detokenize(ServeContext& context, const HttpRequest& request,
   if (it == body.end() || !it->is_array()) {
     return invalid_argument("tokens: required, a list of token ids");
   }
-  const int32_t vocab_size = tokenizer.vocab().size();
-  std::vector<int32_t> ids;
-  for (size_t i = 0; i < it->size(); ++i) {
-    const Json& id = (*it)[i];
-    const std::string at = "tokens[" + std::to_string(i) + "]";
-    if (!id.is_number_integer()) return invalid_argument(at + ": expected a token id");
-    const int64_t value = id.get<int64_t>();
-    if (value < 0 || value >= vocab_size) {
-      return invalid_argument(at + ": token id " + std::to_string(value) +
-                              " is outside the vocabulary (0.." + std::to_string(vocab_size - 1) +
-                              ")");
-    }
-    ids.push_back(static_cast<int32_t>(value));
-  }
+  TESSERA_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                           token_ids(*it, "tokens", tokenizer.vocab().size()));
   const std::string text = tokenizer.decode(ids);
   send_json(responder, {{"content", text}, {"prompt", text}});
   return Status();

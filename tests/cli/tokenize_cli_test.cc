@@ -1,15 +1,12 @@
 // `tessera tokenize`: the ids llama.cpp expects for the shared vocabularies' test texts, BOS/EOS as
 // the metadata says, control tokens only with --parse-special, and clear failures.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "testing/command.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
@@ -17,27 +14,11 @@ namespace {
 
 using testing::vocab_path;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_tessera(const std::string& args) {
-  const std::string command = std::string(TESSERA_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 nlohmann::json ids_of(const std::string& args) {
-  const CommandResult r = run_tessera("tokenize " + args);
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  return nlohmann::json::parse(r.output, nullptr, false);
+  const testing::TempDir dir;
+  const testing::CommandResult r = testing::run_tessera(dir, "tokenize " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out, nullptr, false);
 }
 
 std::string read_file(const std::string& path) {
@@ -108,12 +89,12 @@ TEST(TokenizeCliTest, FailuresNameTheFileOrTheFlag) {
   testing::TempDir dir;
   const std::string bad = dir.file("not.gguf");
   std::ofstream(bad) << "not a gguf";
-  CommandResult r = run_tessera("tokenize " + bad + " -p x");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find(bad), std::string::npos) << r.output;
-  r = run_tessera("tokenize " + vocab_path("ggml-vocab-gpt-2.gguf"));
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("--prompt"), std::string::npos) << r.output;
+  testing::CommandResult r = testing::run_tessera(dir, "tokenize " + bad + " -p x");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(bad), std::string::npos) << r.err;
+  r = testing::run_tessera(dir, "tokenize " + vocab_path("ggml-vocab-gpt-2.gguf"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--prompt"), std::string::npos) << r.err;
 }
 
 }  // namespace

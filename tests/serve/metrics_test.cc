@@ -95,4 +95,3 @@ TEST(MetricsTest, ProcessMetricsAndBuildInfo) {
 
 }  // namespace
 }  // namespace tessera::serve
-

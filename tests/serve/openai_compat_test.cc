@@ -6,8 +6,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "serve/http_client.h"
-#include "serve/serve_fixture.h"
+#include "serve/http_suite.h"
 
 namespace tessera::serve {
 namespace {
@@ -17,15 +16,8 @@ using testing::HttpReply;
 using testing::sse_events;
 using Json = nlohmann::json;
 
-class OpenAICompatTest : public testing::ServerSuite {
+class OpenAICompatTest : public testing::HttpServerSuite {
  protected:
-  static uint16_t port() { return server_->http_port(); }
-  static HttpReply get(const std::string& target) { return http_request(port(), "GET", target); }
-  static HttpReply post(const std::string& target, const Json& body) {
-    return http_request(port(), "POST", target, body.dump());
-  }
-  static Json json(const HttpReply& reply) { return Json::parse(reply.body, nullptr, false); }
-
   // A greedy chat request with these messages; the reply's text.
   static std::string chat_text(const Json& messages) {
     const HttpReply reply = post("/v1/chat/completions", {{"model", "chat"},

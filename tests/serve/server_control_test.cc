@@ -201,13 +201,10 @@ TEST(ServerControlTest, ServeExitsZeroOnSigtermAfterFinishingInFlightWork) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  const std::string body = Json{
-      {"model", "chat"},
-      {"prompt", "x"},
-      {"max_tokens", 300},
-      {"ignore_eos", true},
-      {"stream", true},
-      {"stream_options", {{"include_usage", true}}}}.dump();
+  const std::string body =
+      Json{{"model", "chat"},    {"prompt", "x"},  {"max_tokens", 300},
+           {"ignore_eos", true}, {"stream", true}, {"stream_options", {{"include_usage", true}}}}
+          .dump();
   const std::string request =
       "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\n\r\n" + body;

@@ -11,8 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "serve/http_client.h"
-#include "serve/serve_fixture.h"
+#include "serve/http_suite.h"
 
 namespace tessera::serve {
 namespace {
@@ -22,15 +21,7 @@ using testing::HttpReply;
 using testing::sse_events;
 using Json = nlohmann::json;
 
-class ServerTest : public testing::ServerSuite {
- protected:
-  static uint16_t port() { return server_->http_port(); }
-  static HttpReply get(const std::string& target) { return http_request(port(), "GET", target); }
-  static HttpReply post(const std::string& target, const Json& body) {
-    return http_request(port(), "POST", target, body.dump());
-  }
-  static Json json(const HttpReply& reply) { return Json::parse(reply.body, nullptr, false); }
-};
+class ServerTest : public testing::HttpServerSuite {};
 
 TEST_F(ServerTest, HealthAndServerMetadata) {
   EXPECT_EQ(get("/v2/health/live").status, 200);

@@ -3,8 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "serve/http_client.h"
-#include "serve/serve_fixture.h"
+#include "serve/http_suite.h"
 
 namespace tessera::serve {
 namespace {
@@ -13,13 +12,7 @@ using testing::http_request;
 using testing::HttpReply;
 using Json = nlohmann::json;
 
-class TokenizeHttpTest : public testing::ServerSuite {
- protected:
-  static HttpReply post(const std::string& target, const Json& body) {
-    return http_request(server_->http_port(), "POST", target, body.dump());
-  }
-  static Json json(const HttpReply& reply) { return Json::parse(reply.body, nullptr, false); }
-};
+class TokenizeHttpTest : public testing::HttpServerSuite {};
 
 TEST_F(TokenizeHttpTest, TokenizeInBothServersShapesAndDetokenizeBack) {
   // The embedder's WordPiece vocabulary (bge): [CLS] hello world [SEP].
