@@ -6,6 +6,7 @@
 #include "serve/kserve_infer.h"
 #include "serve/refused_requests.h"
 #include "serve/serve_context.h"
+#include "serve/triton_model_config.h"
 
 namespace tessera::serve {
 namespace {
@@ -141,7 +142,7 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
     return true;
   }
   if (parts.size() < 3 || parts[1] != "models") return false;
-  // /v2/models/{m}[/versions/{v}][/ready|/infer|/stats]
+  // /v2/models/{m}[/versions/{v}][/ready|/infer|/stats|/config]
   const std::string name = parts[2];
   size_t rest = 3;
   if (parts.size() >= 5 && parts[3] == "versions") {
@@ -156,7 +157,8 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
       (action.empty()      ? !get
        : action == "infer" ? !post
                            : !get) ||
-      (action != "" && action != "ready" && action != "infer" && action != "stats")) {
+      (action != "" && action != "ready" && action != "infer" && action != "stats" &&
+       action != "config")) {
     send_error(responder, not_found(request.method + " " + request.path + ": no such endpoint"));
     return true;
   }
@@ -179,6 +181,8 @@ bool handle_kserve(ServeContext& context, const HttpRequest& request,
   }
   if (action.empty()) {
     send_json(responder, 200, model_metadata(**model));
+  } else if (action == "config") {
+    send_json(responder, 200, triton_model_config(**model));
   } else if (action == "stats") {
     send_json(responder, 200, {{"model_stats", {model_stats(**model)}}});
   } else if (Status s = infer(*model, request, responder); !s.ok()) {
