@@ -83,6 +83,28 @@ int64_t check_body(const ApiTarget& target, const Json& body) {
   return -2;
 }
 
+// An error a server sent inside a stream that had already begun with 200 (llama-server sends
+// {"error": {"code": 500, ...}} when its output parser fails; OpenAI-style servers send a string
+// code): counted by the status it stands for, not as a malformed reply.
+ErrorKind stream_error_kind(const Json& error) {
+  if (!error.is_object()) return ErrorKind::kHttp5xx;
+  const Json code = error.value("code", Json());
+  if (code.is_number_integer()) {
+    const int64_t status = code.get<int64_t>();
+    if (status == 429) return ErrorKind::kHttp429;
+    if (status >= 400 && status < 500) return ErrorKind::kHttp4xx;
+    return ErrorKind::kHttp5xx;
+  }
+  const std::string named =
+      (code.is_string() ? code.get<std::string>() : "") + " " + error.value("type", std::string());
+  if (named.find("rate_limit") != std::string::npos) return ErrorKind::kHttp429;
+  if (named.find("invalid_request") != std::string::npos ||
+      named.find("not_found") != std::string::npos) {
+    return ErrorKind::kHttp4xx;
+  }
+  return ErrorKind::kHttp5xx;
+}
+
 Interpreted interpret_stream(const std::string& body, const std::vector<double>& event_times_s) {
   Interpreted out;
   size_t offset = 0;
@@ -97,6 +119,10 @@ Interpreted interpret_stream(const std::string& body, const std::vector<double>&
     const Json event = Json::parse(events[i], nullptr, false);
     if (!event.is_object()) {
       out.error = ErrorKind::kMalformed;
+      return out;
+    }
+    if (event.contains("error")) {
+      out.error = stream_error_kind(event["error"]);
       return out;
     }
     if (const int64_t tokens = usage_completion_tokens(event); tokens >= 0) usage_tokens = tokens;

@@ -158,6 +158,27 @@ TEST(BenchApi, OtherServersStreamsAreReadWithoutMalformedCounts) {
   EXPECT_EQ(r.token_times_s, (std::vector<double>{0.2}));
 }
 
+// llama-server ends a stream with an error event (and no [DONE]) when its output parser fails on
+// what the model wrote; seen against TinyLlama-shaped weights. That is the server's error, not a
+// malformed reply.
+TEST(BenchApi, ErrorsInsideAStreamAreCountedByTheirStatus) {
+  const ApiTarget completions = target("openai", "completions", true);
+  const std::string started = "data: {\"choices\":[{\"text\":\"going\",\"index\":0}]}\n\n";
+  const auto kind = [&](const std::string& error) {
+    return interpret_response(completions, 200, started + "data: " + error + "\n\n", {0.1, 0.2})
+        .error;
+  };
+  EXPECT_EQ(kind(R"({"error":{"code":500,"message":"The model produced output that does not )"
+                 R"(match the expected Content-only format","type":"server_error"}})"),
+            ErrorKind::kHttp5xx);
+  EXPECT_EQ(kind(R"({"error":{"code":429,"message":"busy"}})"), ErrorKind::kHttp429);
+  EXPECT_EQ(kind(R"({"error":{"code":"rate_limit_exceeded","type":"rate_limit_error"}})"),
+            ErrorKind::kHttp429);
+  EXPECT_EQ(kind(R"({"error":{"code":"invalid_request","type":"invalid_request_error"}})"),
+            ErrorKind::kHttp4xx);
+  EXPECT_EQ(kind(R"({"error":"something broke"})"), ErrorKind::kHttp5xx);
+}
+
 TEST(BenchApi, SseEventsAreTakenIncrementally) {
   size_t offset = 0;
   std::string body = "data: one\n\ndata: tw";
