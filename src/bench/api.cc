@@ -83,6 +83,16 @@ int64_t check_body(const ApiTarget& target, const Json& body) {
   return -2;
 }
 
+// What an HTTP status says about a reply: kNone for 2xx; a reply with another non-error status
+// (1xx, 3xx) is not one the client can read, so malformed.
+ErrorKind http_status_kind(int64_t http_status) {
+  if (http_status == 429) return ErrorKind::kHttp429;
+  if (http_status >= 500) return ErrorKind::kHttp5xx;
+  if (http_status >= 400) return ErrorKind::kHttp4xx;
+  if (http_status < 200 || http_status >= 300) return ErrorKind::kMalformed;
+  return ErrorKind::kNone;
+}
+
 // An error a server sent inside a stream that had already begun with 200 (llama-server sends
 // {"error": {"code": 500, ...}} when its output parser fails; OpenAI-style servers send a string
 // code): counted by the status it stands for, not as a malformed reply.
@@ -90,10 +100,9 @@ ErrorKind stream_error_kind(const Json& error) {
   if (!error.is_object()) return ErrorKind::kHttp5xx;
   const Json code = error.value("code", Json());
   if (code.is_number_integer()) {
-    const int64_t status = code.get<int64_t>();
-    if (status == 429) return ErrorKind::kHttp429;
-    if (status >= 400 && status < 500) return ErrorKind::kHttp4xx;
-    return ErrorKind::kHttp5xx;
+    // An error event is an error whatever its number: only 429 and 4xx keep their kind.
+    const ErrorKind kind = http_status_kind(code.get<int64_t>());
+    return kind == ErrorKind::kHttp429 || kind == ErrorKind::kHttp4xx ? kind : ErrorKind::kHttp5xx;
   }
   const std::string named =
       (code.is_string() ? code.get<std::string>() : "") + " " + error.value("type", std::string());
@@ -272,15 +281,7 @@ const char* error_kind_name(ErrorKind kind) {
 Interpreted interpret_response(const ApiTarget& target, int http_status, const std::string& body,
                                const std::vector<double>& event_times_s) {
   Interpreted out;
-  if (http_status == 429) {
-    out.error = ErrorKind::kHttp429;
-  } else if (http_status >= 500) {
-    out.error = ErrorKind::kHttp5xx;
-  } else if (http_status >= 400) {
-    out.error = ErrorKind::kHttp4xx;
-  } else if (http_status < 200 || http_status >= 300) {
-    out.error = ErrorKind::kMalformed;
-  }
+  out.error = http_status_kind(http_status);
   if (out.error != ErrorKind::kNone) return out;
   if (target.stream) return interpret_stream(body, event_times_s);
   const Json parsed = Json::parse(body, nullptr, false);

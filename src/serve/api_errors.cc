@@ -76,7 +76,10 @@ nlohmann::json param_of(const std::string& message) {
 }  // namespace
 
 nlohmann::json openai_error(const Status& status) {
-  const int http = http_status_for(status);
+  return openai_error(http_status_for(status), status.message());
+}
+
+nlohmann::json openai_error(int http, const std::string& message) {
   const char* type = http == 400   ? "invalid_request_error"
                      : http == 404 ? "not_found_error"
                      : http == 429 ? "rate_limit_error"
@@ -91,10 +94,7 @@ nlohmann::json openai_error(const Status& status) {
                      : http == 501 ? "not_implemented"
                      : http == 503 ? "service_unavailable"
                                    : "internal_error";
-  return {{"message", status.message()},
-          {"type", type},
-          {"param", param_of(status.message())},
-          {"code", code}};
+  return {{"message", message}, {"type", type}, {"param", param_of(message)}, {"code", code}};
 }
 
 HttpResponse error_response(const Status& status, ErrorStyle style) {

@@ -23,6 +23,8 @@ HttpResponse error_response(const Status& status, ErrorStyle style);
 // OpenAI's error object: {"message", "type", "param" (the field a 400 names, else null),
 // "code" (a string: "invalid_request", "not_found", "rate_limit_exceeded", ...)}.
 nlohmann::json openai_error(const Status& status);
+// The same for an HTTP status given directly (the router's 401 for a missing API key).
+nlohmann::json openai_error(int http, const std::string& message);
 HttpResponse json_response(int status, const std::string& body);
 
 // The request-count outcome label for a failure: client_error | not_found | rejected |

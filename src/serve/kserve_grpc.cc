@@ -2,7 +2,6 @@
 
 #include <grpcpp/health_check_service_interface.h>
 #include <algorithm>
-
 #include <limits>
 
 #include "serve/kserve_grpc_calls.h"

@@ -60,11 +60,11 @@ class Metrics {
 // The label set as Prometheus writes it: {a="x",b="y"} with \, " and newline escaped; "" if empty.
 std::string render_labels(const Labels& labels);
 
-// Bucket bounds for latencies (seconds, 1 ms .. 60 s) and batch sizes (1 .. 1024).
-// Request-level durations (end to end, queue, time to first token): 1 ms to 30 min.
+// Bucket bounds. Request-level durations (end to end, queue, time to first token): 1 ms to 30 min.
 std::vector<double> latency_buckets_seconds();
 // Per-step and per-token durations (a step's compute, inter-token latency): 0.1 ms to 60 s.
 std::vector<double> step_buckets_seconds();
+// Batch sizes: 1 .. 1024.
 std::vector<double> size_buckets();
 
 }  // namespace tessera::serve

@@ -4,11 +4,13 @@
 // written for any Prometheus-instrumented server work unchanged.
 #pragma once
 
-#include <string>
+#include "serve/metrics.h"
 
 namespace tessera::serve {
 
-// Exposition text for the process metrics (empty where /proc is not available) and build info.
-std::string render_process_metrics();
+// Declares the process families and tessera_build_info on `metrics`. The constant ones (start time,
+// build info) are set here; the others are read at each render (Metrics::on_render), and any /proc
+// reads that fail leave their family without a sample.
+void register_process_metrics(Metrics& metrics);
 
 }  // namespace tessera::serve

@@ -1,6 +1,5 @@
 #include "serve/api_errors.h"
 #include "serve/json_fields.h"
-#include "serve/process_metrics.h"
 #include "serve/serve_context.h"
 
 namespace tessera::serve {
@@ -34,11 +33,7 @@ HttpHandler make_api_handler(ServeContext& context) {
     if (!authorized(context, request)) {
       const std::string message = "missing or wrong API key (send Authorization: Bearer KEY)";
       const Json body = request.path.rfind("/v1/", 0) == 0
-                            ? Json{{"error",
-                                    {{"message", message},
-                                     {"type", "authentication_error"},
-                                     {"param", nullptr},
-                                     {"code", "invalid_api_key"}}}}
+                            ? Json{{"error", openai_error(401, message)}}
                             : Json{{"error", message}};
       HttpResponse response = json_response(401, dump_json(body));
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -64,7 +59,7 @@ HttpHandler make_metrics_handler(Metrics& metrics) {
     }
     HttpResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = metrics.render() + render_process_metrics();
+    response.body = metrics.render();
     responder->send(std::move(response));
   };
 }

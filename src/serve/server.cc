@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "serve/process_metrics.h"
 #include "serve/serve_metrics.h"
 
 namespace tessera::serve {
@@ -40,6 +41,7 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   TESSERA_ASSIGN_OR_RETURN(server->device_,
                            DeviceRuntime::create(std::move(config), options.compute_threads));
   declare_serve_metrics(server->metrics_);
+  register_process_metrics(server->metrics_);
   server->repository_ = std::make_unique<Repository>(options.repository, options.control_mode,
                                                      *server->device_, server->metrics_);
   server->context_ = std::unique_ptr<ServeContext>(

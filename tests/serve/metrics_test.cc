@@ -78,7 +78,9 @@ TEST(MetricsTest, BucketBoundsPrintAsPrometheusClientsPrintThem) {
 }
 
 TEST(MetricsTest, ProcessMetricsAndBuildInfo) {
-  const std::string text = render_process_metrics();
+  Metrics m;
+  register_process_metrics(m);
+  const std::string text = m.render();
   for (const char* family :
        {"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
         "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
